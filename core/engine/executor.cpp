@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <future>
 #include <thread>
@@ -604,10 +605,12 @@ RunReport Run::Go() {
   for (auto& rt : steps_) {
     progress.AddStep(rt->node->spec.name, rt->node->source != nullptr, &rt->stats);
   }
-  std::atomic<bool> done{false};
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
   std::thread watcher([&] {
-    while (!done.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::unique_lock lock(done_mu);
+    while (!done_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; })) {
       if (cancelled_->load()) CloseAll();
       progress.Tick();
     }
@@ -617,7 +620,11 @@ RunReport Run::Go() {
     drivers.emplace_back([this, i] { Drive(*steps_[i]); });
   }
   for (auto& t : drivers) t.join();
-  done.store(true);
+  {
+    std::lock_guard lock(done_mu);
+    done = true;
+  }
+  done_cv.notify_all();
   watcher.join();
   progress.Finish();
 

@@ -40,7 +40,7 @@ void Batch::Compact() {
     r.id = rec.id();
     r.location = rec.Location();
     std::string json;
-    if (rec.AppendJson(json).ok()) {
+    if (rec.ValidateShallow().ok() && rec.AppendJson(json).ok()) {
       r.record_json = std::move(json);
       r.record_is_json = true;
     } else {

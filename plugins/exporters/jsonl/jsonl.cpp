@@ -1,0 +1,201 @@
+// exporter/jsonl — writes records as JSON Lines, optionally sharded and compressed.
+//
+// Contract:
+//  - `path` is relative to the run's output directory unless absolute. The
+//    extension picks compression: .gz (gzip), .zst (zstd), anything else plain.
+//  - With `shard_rows` or `shard_bytes` > 0, output is split into
+//    <stem>-00000<ext>, <stem>-00001<ext>, ...; each shard is renamed into
+//    place when it is complete, and shards left over from an earlier, longer
+//    run with the same name are removed at commit.
+//  - Under MPI (world > 1) every rank writes its own file(s) with "-rank00001"
+//    inserted before the extension; a manifest lists them (rank 0).
+//  - Atomic: files appear under their final names only when complete; Abort
+//    removes the unfinished one. Records are written byte for byte as they are
+//    (untouched fields are copied from the input).
+#include <algorithm>
+#include <cstring>
+#include <regex>
+
+#include "winnow/exporter.h"
+#include "winnow/io.h"
+
+namespace winnow {
+namespace {
+
+struct JsonlOutConfig {
+  std::string path;
+  int64_t shard_rows = 0;
+  int64_t shard_bytes = 0;
+  int64_t compression_level = 0;
+};
+
+const ConfigSchema& JsonlOutSchema() {
+  static const ConfigSchema schema =
+      SchemaBuilder<JsonlOutConfig>()
+          .String("path", &JsonlOutConfig::path,
+                  "Output file, relative to the run's output directory unless absolute. "
+                  "Ending in .gz or .zst compresses.")
+          .Required()
+          .Int("shard_rows", &JsonlOutConfig::shard_rows,
+               "Start a new shard after this many rows (0 = one file).")
+          .Min(0)
+          .Int("shard_bytes", &JsonlOutConfig::shard_bytes,
+               "Start a new shard once a shard holds this many uncompressed bytes (0 = no "
+               "limit). Shards end at line boundaries.")
+          .Min(0)
+          .Int("compression_level", &JsonlOutConfig::compression_level,
+               "gzip 1-9 or zstd 1-19; 0 = the library's default.")
+          .Range(0, 19)
+          .Build();
+  return schema;
+}
+
+// "dir/name.jsonl.gz" -> ("dir/name", ".jsonl.gz")
+std::pair<std::string, std::string> SplitExtension(const std::string& path) {
+  size_t slash = path.rfind('/');
+  size_t dot = path.find('.', slash == std::string::npos ? 0 : slash + 1);
+  if (dot == std::string::npos || dot == (slash == std::string::npos ? 0 : slash + 1)) {
+    return {path, ""};
+  }
+  return {path.substr(0, dot), path.substr(dot)};
+}
+
+class JsonlExporter final : public Exporter {
+ public:
+  explicit JsonlExporter(JsonlOutConfig config) : config_(std::move(config)) {}
+
+  Status Init() override {
+    if (config_.path.empty()) return ConfigError("path", "must not be empty");
+    return Status::Ok();
+  }
+
+  Status Open(Context& ctx) override {
+    std::filesystem::path p(config_.path);
+    if (p.is_relative()) p = ctx.output_dir() / p;
+    auto [stem, ext] = SplitExtension(p.string());
+    if (ctx.world() > 1) {
+      char rank[32];
+      std::snprintf(rank, sizeof(rank), "-rank%05d", ctx.rank());
+      stem += rank;
+    }
+    stem_ = stem;
+    ext_ = ext;
+    sharded_ = config_.shard_rows > 0 || config_.shard_bytes > 0;
+    return Status::Ok();
+  }
+
+  Status Write(const Batch& batch, std::string_view encoded, Context& ctx) override {
+    // Split at line boundaries when a shard fills up mid-batch.
+    size_t pos = 0;
+    while (pos < encoded.size()) {
+      if (!file_) WINNOW_RETURN_IF_ERROR(OpenShard());
+      size_t take = encoded.size() - pos;
+      if (sharded_) take = ShardRoom(encoded.substr(pos));
+      std::string_view piece = encoded.substr(pos, take);
+      WINNOW_RETURN_IF_ERROR(file_->Write(piece));
+      int64_t lines = std::count(piece.begin(), piece.end(), '\n');
+      shard_rows_ += lines;
+      rows_ += lines;
+      pos += take;
+      if (sharded_ && ShardFull()) WINNOW_RETURN_IF_ERROR(CloseShard());
+    }
+    ctx.Count("bytes_written", static_cast<int64_t>(encoded.size()));
+    (void)batch;
+    return Status::Ok();
+  }
+
+  Status Commit(Context& ctx) override {
+    if (!file_ && shards_ == 0) WINNOW_RETURN_IF_ERROR(OpenShard());  // empty output file
+    if (file_) WINNOW_RETURN_IF_ERROR(CloseShard());
+    if (sharded_) RemoveStaleShards();
+    ctx.Count("rows_written", rows_);
+    return Status::Ok();
+  }
+
+  void Abort(Context&) override {
+    if (file_) file_->Abort();
+    file_.reset();
+  }
+
+  std::vector<std::string> Outputs() const override { return written_; }
+
+ private:
+  std::string ShardPath(int index) const {
+    if (!sharded_) return stem_ + ext_;
+    char num[16];
+    std::snprintf(num, sizeof(num), "-%05d", index);
+    return stem_ + num + ext_;
+  }
+
+  Status OpenShard() {
+    auto f = AtomicFile::Create(ShardPath(shards_), static_cast<int>(config_.compression_level));
+    if (!f.ok()) return f.status();
+    file_ = std::move(f).value();
+    shard_rows_ = 0;
+    return Status::Ok();
+  }
+
+  Status CloseShard() {
+    WINNOW_RETURN_IF_ERROR(file_->Commit());
+    written_.push_back(file_->path().string());
+    file_.reset();
+    ++shards_;
+    return Status::Ok();
+  }
+
+  bool ShardFull() const {
+    return (config_.shard_rows > 0 && shard_rows_ >= config_.shard_rows) ||
+           (config_.shard_bytes > 0 &&
+            file_->bytes_written() >= static_cast<uint64_t>(config_.shard_bytes));
+  }
+
+  // Bytes of `rest` that fit in the current shard, ending at a newline.
+  size_t ShardRoom(std::string_view rest) const {
+    size_t limit = rest.size();
+    if (config_.shard_rows > 0) {
+      int64_t room = config_.shard_rows - shard_rows_;
+      size_t pos = 0;
+      for (int64_t k = 0; k < room && pos < rest.size(); ++k) {
+        const void* nl = std::memchr(rest.data() + pos, '\n', rest.size() - pos);
+        pos = nl ? static_cast<size_t>(static_cast<const char*>(nl) - rest.data()) + 1 : rest.size();
+      }
+      limit = std::min(limit, pos);
+    }
+    if (config_.shard_bytes > 0) {
+      uint64_t used = file_->bytes_written();
+      uint64_t room = used >= static_cast<uint64_t>(config_.shard_bytes)
+                          ? 0
+                          : static_cast<uint64_t>(config_.shard_bytes) - used;
+      if (room < limit) {
+        // End at the first newline at or after the byte limit (a shard may pass the
+        // limit by at most one line), never in the middle of a line.
+        size_t at = static_cast<size_t>(room);
+        size_t nl = rest.find('\n', at == 0 ? 0 : at - 1);
+        limit = nl == std::string_view::npos ? rest.size() : nl + 1;
+      }
+    }
+    return limit == 0 ? rest.size() : limit;
+  }
+
+  void RemoveStaleShards() {
+    for (int i = shards_;; ++i) {
+      std::error_code ec;
+      if (!std::filesystem::remove(ShardPath(i), ec)) break;
+    }
+  }
+
+  JsonlOutConfig config_;
+  std::string stem_, ext_;
+  bool sharded_ = false;
+  std::unique_ptr<AtomicFile> file_;
+  int shards_ = 0;
+  int64_t shard_rows_ = 0, rows_ = 0;
+  std::vector<std::string> written_;
+};
+
+}  // namespace
+}  // namespace winnow
+
+WINNOW_PLUGIN(winnow::PluginKind::kExporter, "jsonl", "1.0.0",
+              "Writes JSON Lines (plain, .gz or .zst), optionally in shards, atomically.",
+              winnow::JsonlOutConfig, winnow::JsonlExporter, winnow::JsonlOutSchema)
