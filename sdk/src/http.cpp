@@ -27,7 +27,9 @@
 namespace winnow {
 namespace {
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char Lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string ToLower(std::string_view s) {
   std::string out(s);
@@ -36,8 +38,8 @@ std::string ToLower(std::string_view s) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
     s.remove_prefix(1);
   }
   while (!s.empty() &&
@@ -168,7 +170,7 @@ std::optional<double> ParseRateLimitField(std::string_view field) {
 
 bool IsSecretQueryName(std::string_view name) {
   std::string n = ToLower(name);
-  static const char* const kParts[] = {"token", "key",    "sig",        "secret",
+  static const char* const kParts[] = {"token",    "key",    "sig",        "secret",
                                        "password", "passwd", "credential", "auth"};
   for (const char* p : kParts) {
     if (n.find(p) != std::string::npos) return true;
@@ -230,8 +232,7 @@ struct Transfer {
                                std::to_string(st.st_size) + " bytes, fewer than the " +
                                std::to_string(resume_from) + " the request resumes from");
       }
-      if (::ftruncate(fd, static_cast<off_t>(resume_from)) != 0 ||
-          ::lseek(fd, 0, SEEK_END) < 0) {
+      if (::ftruncate(fd, static_cast<off_t>(resume_from)) != 0 || ::lseek(fd, 0, SEEK_END) < 0) {
         return Status::IOError("cannot prepare '" + path.string() +
                                "' for resuming: " + std::strerror(errno));
       }
@@ -270,9 +271,9 @@ struct Transfer {
           ssize_t w = ::write(t->fd, bytes.data(), bytes.size());
           if (w < 0) {
             if (errno == EINTR) continue;
-            t->local_error = Status::IOError("cannot write download file '" +
-                                             t->req->download_path.string() +
-                                             "': " + std::strerror(errno));
+            t->local_error =
+                Status::IOError("cannot write download file '" + t->req->download_path.string() +
+                                "': " + std::strerror(errno));
             return 0;
           }
           bytes.remove_prefix(static_cast<size_t>(w));
@@ -285,8 +286,8 @@ struct Transfer {
           t->skip_bytes -= skip;
         }
         if (!bytes.empty() && !t->req->on_body(bytes)) {
-          t->local_error = Status::IOError("the body sink refused the data of " +
-                                           t->req->method + " " + RedactUrl(t->req->url));
+          t->local_error = Status::IOError("the body sink refused the data of " + t->req->method +
+                                           " " + RedactUrl(t->req->url));
           return 0;
         }
         break;
@@ -330,7 +331,8 @@ struct Transfer {
     curl_easy_setopt(easy, CURLOPT_PRIVATE, this);
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
     curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(r.max_redirects));
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(0, r.timeout_ms)));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(std::max<int64_t>(0, r.timeout_ms)));
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::max<int64_t>(0, r.connect_timeout_ms)));
     if (r.idle_timeout_ms > 0) {
@@ -383,8 +385,8 @@ struct Transfer {
   }
 
   Status NetworkError(CURLcode code) const {
-    std::string msg = req->method + " " + RedactUrl(req->url) + " failed: " +
-                      curl_easy_strerror(code);
+    std::string msg =
+        req->method + " " + RedactUrl(req->url) + " failed: " + curl_easy_strerror(code);
     if (errbuf[0] != '\0') {
       msg += " (";
       msg += errbuf;
@@ -416,8 +418,8 @@ struct Transfer {
       int rc = ::close(fd);
       fd = -1;
       if (rc != 0 && local_error.ok()) {
-        local_error = Status::IOError("cannot write download file '" +
-                                      req->download_path.string() + "': " + std::strerror(errno));
+        local_error = Status::IOError("cannot write download file '" + req->download_path.string() +
+                                      "': " + std::strerror(errno));
       }
     }
     if (!local_error.ok()) return local_error;
@@ -547,13 +549,12 @@ class Loop {
     int64_t wait = max_wait_ms;
     bool can_start = !ready_.empty() && active_.size() < max_in_flight_;
     if (can_start && admit_wait < 0) wait = 0;
-    if (finished_any && can_start) wait = 0;
+    if (finished_any) wait = 0;  // let the caller look at what completed
     if (admit_wait >= 0) wait = std::min(wait, admit_wait);
-    if (!delayed_.empty()) wait = std::min(wait, std::max<int64_t>(0, delayed_.top().first - NowMs()));
+    if (!delayed_.empty())
+      wait = std::min(wait, std::max<int64_t>(0, delayed_.top().first - NowMs()));
     if (!idle()) wait = std::min<int64_t>(wait, 100);  // cancellation checks
-    if (wait > 0 || active_.size() > 0) {
-      curl_multi_poll(multi_, nullptr, 0, static_cast<int>(std::max<int64_t>(0, wait)), nullptr);
-    }
+    if (wait > 0) curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait), nullptr);
   }
 
  private:
@@ -617,15 +618,15 @@ class Loop {
       Complete(job, std::move(outcome));
       return;
     }
-    int64_t delay = RetryDelayMs(cfg.retry, job->attempts - 1,
-                                 outcome.ok() ? &outcome->headers : nullptr);
+    int64_t delay =
+        RetryDelayMs(cfg.retry, job->attempts - 1, outcome.ok() ? &outcome->headers : nullptr);
     if (cfg.on_retry) {
       RetryEvent ev;
       ev.index = job->index;
       ev.retry = job->attempts;
       ev.delay_ms = delay;
-      ev.reason = outcome.ok() ? "HTTP " + std::to_string(outcome->status)
-                               : outcome.status().message();
+      ev.reason =
+          outcome.ok() ? "HTTP " + std::to_string(outcome->status) : outcome.status().message();
       cfg.on_retry(ev);
     }
     if (!job->req->download_path.empty()) {
@@ -641,8 +642,7 @@ class Loop {
   void Complete(Job* job, Result<HttpResponse> outcome) { job->done(job, std::move(outcome)); }
 
   Status CancelledStatus(const Job* job) const {
-    return Status::Cancelled(job->req->method + " " + RedactUrl(job->req->url) +
-                             " was cancelled");
+    return Status::Cancelled(job->req->method + " " + RedactUrl(job->req->url) + " was cancelled");
   }
 
   void CancelWaiting() {
@@ -995,7 +995,9 @@ uint64_t AsyncHttpClient::Submit(HttpRequest request, Done done) {
   return ticket;
 }
 
-size_t AsyncHttpClient::pending() const { return impl_->pending.load(); }
+size_t AsyncHttpClient::pending() const {
+  return impl_->pending.load();
+}
 
 // ---------------------------------------------------------------- helpers
 

@@ -114,11 +114,11 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 0;
-  HttpHeaders headers{};      // of the final response (after redirects)
-  std::string body{};         // empty when the body went to a file or sink
+  HttpHeaders headers{};        // of the final response (after redirects)
+  std::string body{};           // empty when the body went to a file or sink
   std::string effective_url{};  // the URL that answered, after redirects
-  uint64_t body_bytes = 0;    // body bytes received in this exchange
-  int attempts = 1;           // exchanges made (1 + retries)
+  uint64_t body_bytes = 0;      // body bytes received in this exchange
+  int attempts = 1;             // exchanges made (1 + retries)
 
   bool ok() const { return status >= 200 && status < 300; }
 };
@@ -164,10 +164,10 @@ std::optional<int64_t> ServerRetryDelayMs(const HttpHeaders& headers, int64_t no
 int64_t RetryDelayMs(const RetryPolicy& policy, int retry, const HttpHeaders* headers);
 
 struct RetryEvent {
-  size_t index = 0;       // position in SendMany's span (0 for single requests)
-  int retry = 0;          // 1 for the first retry
-  int64_t delay_ms = 0;   // how long we wait before it
-  std::string reason{};   // "HTTP 429" or the network error message
+  size_t index = 0;      // position in SendMany's span (0 for single requests)
+  int retry = 0;         // 1 for the first retry
+  int64_t delay_ms = 0;  // how long we wait before it
+  std::string reason{};  // "HTTP 429" or the network error message
 };
 using RetryObserver = std::function<void(const RetryEvent& event)>;
 
