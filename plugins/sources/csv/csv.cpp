@@ -1,10 +1,10 @@
 // source/csv — reads CSV/TSV files (RFC 4180), plain or .gz/.zst, into one record per row.
 //
 // Contract
-// - Input: `paths` entries are files, directories (every *.csv/*.tsv, optionally
-//   .gz/.zst, below them) or glob patterns ("data/**/*.csv.gz"). The expanded list
-//   keeps entry order, sorted within each entry, duplicates removed; its index
-//   is the file index. An entry that matches nothing is an error at Open.
+// - Input: `paths` expanded by winnow::ExpandPaths (files, directories filtered by
+//   `extensions`, globs with *, ?, **); the sorted list's index is the file
+//   index. An entry that matches nothing is an error at Open. Gzip/zstd is
+//   detected by magic bytes (winnow::InputStream); a UTF-8 BOM is skipped.
 // - Output: one JSON object per data row, keys from the header row (or
 //   `columns`), values strings (or inferred scalars with `infer_types`). The
 //   record keeps its file and line (Record::Location() = "path:line"), so any
@@ -19,8 +19,8 @@
 //   know the header, quote state and record numbers) but only builds the
 //   records of its own parts, and stops after its last part. Files smaller than
 //   split_bytes are thus dealt round-robin by index.
-// - Per-row problems are rejects (the run continues): csv:field_count,
-//   csv:invalid_utf8, csv:bad_quote (strict_quotes only), csv:unterminated_quote
+// - Per-row problems are rejects (the run continues): field_count,
+//   invalid_utf8, bad_quote (strict_quotes only), unterminated_quote
 //   (the rest of that file is one reject; reading goes on with the next file).
 // - Errors that stop the run: a missing/unreadable file, broken compressed data,
 //   a record larger than max_record_bytes (usually a runaway quote), a header
@@ -38,8 +38,8 @@
 #include <string>
 #include <vector>
 
-#include "csv_glob.h"
 #include "csv_parser.h"
+#include "winnow/files.h"
 #include "winnow/io.h"
 #include "winnow/plugin.h"
 #include "winnow/source.h"
@@ -63,15 +63,18 @@ struct CsvConfig {
   std::string path_field;
   int64_t max_record_bytes = int64_t{64} << 20;
   int64_t split_bytes = int64_t{256} << 20;
+  int64_t limit = 0;
+  std::vector<std::string> extensions = {".csv",    ".tsv",     ".csv.gz",
+                                         ".tsv.gz", ".csv.zst", ".tsv.zst"};
 };
 
 const ConfigSchema& CsvSchema() {
   static const auto schema =
       SchemaBuilder<CsvConfig>()
           .StringList("paths", &CsvConfig::paths,
-                      "Files, directories (every .csv/.tsv file below them, optionally .gz or "
-                      ".zst) or glob patterns such as data/**/*.csv.gz. Files are read in this "
-                      "order, sorted within each entry.")
+                      "Files, directories (recursive, files ending in one of extensions) or "
+                      "globs (*, ?, **) such as data/**/*.csv.gz. The file list is sorted. "
+                      "Relative paths are relative to the working directory.")
           .Required()
           .Bool("header", &CsvConfig::header,
                 "Whether the first row of each file holds the column names.")
@@ -87,13 +90,13 @@ const ConfigSchema& CsvSchema() {
                   "are ordinary characters.")
           .Enum("encoding", &CsvConfig::encoding, {"utf-8", "latin1"},
                 "The files' text encoding. With utf-8 a row holding invalid UTF-8 is rejected "
-                "(csv:invalid_utf8, naming file:line); latin1 converts every byte to UTF-8.")
+                "(invalid_utf8, naming file:line); latin1 converts every byte to UTF-8.")
           .Bool("infer_types", &CsvConfig::infer_types,
                 "Turn values that look like integers, decimals or true/false into JSON "
                 "numbers and booleans, and empty values into null. Each value is inferred on "
                 "its own; when false every value is a string.")
           .Bool("strict_quotes", &CsvConfig::strict_quotes,
-                "Reject rows (csv:bad_quote) with a quote inside an unquoted field or text "
+                "Reject rows (bad_quote) with a quote inside an unquoted field or text "
                 "after a closing quote. When false such quotes are kept as text, like Python's "
                 "csv module does.")
           .String("path_field", &CsvConfig::path_field,
@@ -106,6 +109,11 @@ const ConfigSchema& CsvSchema() {
                "In a distributed run, plain files are shared among ranks in parts of this many "
                "bytes (cut at record boundaries); compressed files are never split.")
           .Min(1 << 16)
+          .Int("limit", &CsvConfig::limit,
+               "Stop after this many rows (per rank; 0 = read everything).")
+          .Min(0)
+          .StringList("extensions", &CsvConfig::extensions,
+                      "File name endings picked up when a path is a directory.")
           .Build();
   return schema;
 }
@@ -113,80 +121,6 @@ const ConfigSchema& CsvSchema() {
 constexpr size_t kReadChunk = size_t{4} << 20;
 constexpr size_t kMaxBatchBytes = size_t{32} << 20;
 constexpr int kOrdinalShift = 40;
-
-bool HasGlobMeta(std::string_view s) {
-  return s.find_first_of("*?[{") != std::string_view::npos;
-}
-
-bool IsCsvName(const std::string& name) {
-  std::string n = name;
-  for (const char* ext : {".gz", ".gzip", ".zst", ".zstd"}) {
-    if (n.size() > std::strlen(ext) && n.ends_with(ext)) {
-      n.resize(n.size() - std::strlen(ext));
-      break;
-    }
-  }
-  return n.ends_with(".csv") || n.ends_with(".tsv");
-}
-
-// Expands `paths` into files (see the contract above).
-Result<std::vector<fs::path>> ExpandPaths(const std::vector<std::string>& entries) {
-  std::vector<fs::path> out;
-  std::set<fs::path> seen;
-  auto add = [&](fs::path p) {
-    if (seen.insert(p).second) out.push_back(std::move(p));
-  };
-  for (const auto& entry : entries) {
-    std::error_code ec;
-    if (!HasGlobMeta(entry)) {
-      fs::path p(entry);
-      if (fs::is_directory(p, ec)) {
-        std::vector<fs::path> found;
-        for (auto it = fs::recursive_directory_iterator(p, ec);
-             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-          if (it->is_regular_file(ec) && IsCsvName(it->path().filename().string())) {
-            found.push_back(it->path());
-          }
-        }
-        if (ec) return Status::IOError("cannot list directory " + entry + ": " + ec.message());
-        if (found.empty()) {
-          return Status::NotFound("directory " + entry +
-                                  " holds no .csv or .tsv files (optionally .gz/.zst)");
-        }
-        std::sort(found.begin(), found.end());
-        for (auto& f : found) add(std::move(f));
-      } else if (fs::exists(p, ec)) {
-        add(std::move(p));
-      } else {
-        return Status::NotFound("input file " + entry + " does not exist");
-      }
-      continue;
-    }
-    // Glob: walk from the longest prefix without wildcards.
-    std::string prefix;
-    size_t meta = entry.find_first_of("*?[{");
-    size_t slash = entry.rfind('/', meta);
-    fs::path base = slash == std::string::npos ? fs::path(".") : fs::path(entry.substr(0, slash));
-    if (slash != std::string::npos) prefix = entry.substr(0, slash + 1);
-    std::string pattern = slash == std::string::npos ? entry : entry.substr(slash + 1);
-    GlobSet glob({pattern});
-    std::vector<fs::path> found;
-    if (fs::is_directory(base, ec)) {
-      for (auto it = fs::recursive_directory_iterator(base, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_regular_file(ec)) continue;
-        std::string rel = it->path().lexically_relative(base).generic_string();
-        if (glob.Matches(rel)) found.push_back(fs::path(prefix + rel));
-      }
-      if (ec)
-        return Status::IOError("cannot list directory " + base.string() + ": " + ec.message());
-    }
-    if (found.empty()) return Status::NotFound("no file matches the pattern " + entry);
-    std::sort(found.begin(), found.end());
-    for (auto& f : found) add(std::move(f));
-  }
-  return out;
-}
 
 // Latin-1 bytes -> UTF-8.
 void AppendLatin1AsUtf8(std::string& out, std::string_view s) {
@@ -245,7 +179,7 @@ class CsvSource final : public Source {
   }
 
   Status Open(Context& ctx) override {
-    WINNOW_ASSIGN_OR_RETURN(auto files, ExpandPaths(config_.paths));
+    WINNOW_ASSIGN_OR_RETURN(auto files, ExpandPaths(config_.paths, config_.extensions));
     const int rank = ctx.rank(), world = std::max(1, ctx.world());
     const uint64_t split = static_cast<uint64_t>(config_.split_bytes);
     if (files.size() >= (uint64_t{1} << (64 - kOrdinalShift))) {
@@ -294,6 +228,10 @@ class CsvSource final : public Source {
     bool more = true;
     while (batch.rows.size() - rows_before + pending_.size() < max_rows &&
            json_.size() < kMaxBatchBytes) {
+      if (config_.limit > 0 && emitted_ >= config_.limit) {
+        more = false;
+        break;
+      }
       if (!stream_) {
         Flush(batch);
         if (next_task_ == tasks_.size()) {
@@ -311,6 +249,8 @@ class CsvSource final : public Source {
       }
     }
     Flush(batch);
+    for (const auto& w : header_warnings_) ctx.Warn(w);
+    header_warnings_.clear();
     if (files_opened) ctx.Count("files_opened", files_opened);
     uint64_t consumed = done_bytes_ - done_before + CurrentConsumed() - consumed_before;
     ctx.Count("bytes_read", static_cast<int64_t>(consumed));
@@ -415,15 +355,21 @@ class CsvSource final : public Source {
     }
     // Empty names -> column_N; duplicates -> name_2, name_3, ...
     std::set<std::string> used;
+    std::string renamed;
     for (size_t j = 0; j < names.size(); ++j) {
       if (names[j].empty()) names[j] = "column_" + std::to_string(j + 1);
     }
     for (size_t j = 0; j < names.size(); ++j) {
       std::string n = names[j];
       for (int k = 2; used.count(n); ++k) n = names[j] + "_" + std::to_string(k);
-      if (n != names[j]) renamed_columns_++;
+      if (n != names[j]) renamed += (renamed.empty() ? "" : ", ") + names[j] + " -> " + n;
       names[j] = n;
       used.insert(n);
+    }
+    if (!renamed.empty()) {
+      header_warnings_.push_back(Where(rec.line) +
+                                 ": duplicate column names in the header were renamed (" + renamed +
+                                 ")");
     }
     SetColumns(names);
     return Status::Ok();
@@ -465,7 +411,7 @@ class CsvSource final : public Source {
       SetColumns(names);
     }
     if (rec.size() != keys_.size()) {
-      AddReject(batch, "csv:field_count",
+      AddReject(batch, "field_count",
                 "expected " + std::to_string(keys_.size()) + " fields" +
                     (config_.header ? " (as in the header row)" : "") + ", found " +
                     std::to_string(rec.size()),
@@ -473,7 +419,7 @@ class CsvSource final : public Source {
       return;
     }
     if (config_.strict_quotes && rec.bad_quote) {
-      AddReject(batch, "csv:bad_quote",
+      AddReject(batch, "bad_quote",
                 "a quote appears inside an unquoted field or after a closing quote "
                 "(strict_quotes is on)",
                 rec.line, ordinal, raw);
@@ -481,7 +427,7 @@ class CsvSource final : public Source {
     }
     size_t bad = latin1_ ? rec.size() : FirstInvalidField(rec);
     if (bad < rec.size()) {
-      AddReject(batch, "csv:invalid_utf8",
+      AddReject(batch, "invalid_utf8",
                 "the field '" + column_names_[bad] +
                     "' is not valid UTF-8; if the file is Latin-1, set encoding: latin1",
                 rec.line, ordinal, raw);
@@ -509,6 +455,7 @@ class CsvSource final : public Source {
     }
     json_ += '}';
     pending_.push_back(Pending{offset, json_.size() - offset, rec.line, ordinal});
+    ++emitted_;
   }
 
   // Moves pending JSON rows into the batch (one arena per file segment).
@@ -572,7 +519,7 @@ class CsvSource final : public Source {
           if (mine) {
             uint64_t start_line = splitter_->line();
             std::string_view raw(buf_.data() + pos_, buf_.size() - pos_);
-            AddReject(batch, "csv:unterminated_quote",
+            AddReject(batch, "unterminated_quote",
                       "a quoted field opened at line " + std::to_string(splitter_->error_line()) +
                           " is not closed before the end of the file; the rest of the file "
                           "(from line " +
@@ -621,7 +568,8 @@ class CsvSource final : public Source {
   std::vector<std::string> column_names_;
   bool have_columns_ = false;
   std::string path_string_, path_json_;
-  int64_t renamed_columns_ = 0;
+  std::vector<std::string> header_warnings_;  // logged by Read
+  int64_t emitted_ = 0;
 
   CsvRecord rec_;
   std::string tmp_;

@@ -90,6 +90,7 @@ CsvStep CsvSplitter::Next(std::string_view buf, size_t& pos_io, bool eof, bool m
         const char* q = static_cast<const char*>(std::memchr(p, quote, end - p));
         if (!q) {
           if (!eof) return need_more();
+          if (static_cast<size_t>(end - start) > d_.max_record_bytes) return need_more();
           error_line_ = line_ + CountLineBreaks(std::string_view(start, open - start));
           return CsvStep::kUnterminated;
         }

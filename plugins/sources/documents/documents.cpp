@@ -17,9 +17,9 @@
 // - Record::Location() is the file's path (root joined with the relative path),
 //   so rejects of later steps name the file.
 // - Sharding: file i belongs to rank i % world.
-// - Rejects (the run continues): documents:too_large (size > max_bytes; the file
-//   is not read), documents:invalid_utf8 (with the byte offset),
-//   documents:front_matter (the YAML error with file:line, an unclosed block,
+// - Rejects (the run continues): too_large (size > max_bytes; the file
+//   is not read), invalid_utf8 (with the byte offset),
+//   front_matter (the YAML error with file:line, an unclosed block,
 //   or front matter that is not a mapping). A reject's record holds path, size
 //   and modified (and the raw front matter for front matter errors).
 // - Errors that stop the run: root missing or not a directory, a file that
@@ -79,7 +79,7 @@ const ConfigSchema& DocumentsSchema() {
                 "Also read files and folders whose name starts with a dot.")
           .Int("max_bytes", &DocumentsConfig::max_bytes,
                "Files larger than this many bytes are not read; each becomes a reject "
-               "(documents:too_large) naming its size.")
+               "(too_large) naming its size.")
           .Min(0)
           .Enum("front_matter", &DocumentsConfig::front_matter, {"markdown", "all", "none"},
                 "Which files may start with YAML front matter (a block between --- lines): "
@@ -246,7 +246,7 @@ class DocumentsSource final : public Source {
       ::close(fd);
       Reject r;
       r.kind = RejectKind::kError;
-      r.reason = "documents:too_large";
+      r.reason = "too_large";
       r.detail = "the file is " + std::to_string(size) + " bytes, more than max_bytes (" +
                  std::to_string(config_.max_bytes) + ")";
       r.location = full.string();
@@ -319,7 +319,7 @@ class DocumentsSource final : public Source {
       std::string clean = SanitizeUtf8(content);
       while (off < content.size() && off < clean.size() && content[off] == clean[off]) ++off;
       Fail(
-          batch, i, doc, "documents:invalid_utf8",
+          batch, i, doc, "invalid_utf8",
           doc.origin + " is not valid UTF-8 (first bad byte at offset " + std::to_string(off) + ")",
           nullptr);
       return;
@@ -333,7 +333,7 @@ class DocumentsSource final : public Source {
       FrontMatter fm = SplitFrontMatter(text);
       if (fm.present) {
         if (!fm.closed) {
-          Fail(batch, i, doc, "documents:front_matter",
+          Fail(batch, i, doc, "front_matter",
                doc.origin +
                    ":1: the front matter opened on line 1 is never closed (no line "
                    "\"---\" or \"...\" after it)",
@@ -351,7 +351,7 @@ class DocumentsSource final : public Source {
             detail += " (line " + std::to_string(fm.yaml_line + static_cast<uint64_t>(err.line)) +
                       ", column " + std::to_string(err.column + 1) + ")";
           }
-          Fail(batch, i, doc, "documents:front_matter", std::move(detail), &fm.yaml);
+          Fail(batch, i, doc, "front_matter", std::move(detail), &fm.yaml);
           return;
         }
         *has_fm = true;

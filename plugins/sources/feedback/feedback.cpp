@@ -24,10 +24,10 @@
 //   SELECT * FROM (<query>) AS winnow_q WHERE ((COLUMN % world) + world) % world
 //   = rank ORDER BY COLUMN, so each row is read by exactly one rank, and row ids
 //   are the column's values (the same for any world size).
-// - Rejects (the run continues): feedback:null_value, feedback:not_text,
-//   feedback:unknown_rating, feedback:unknown_choice, feedback:no_edit (preset
-//   mapping), feedback:invalid_utf8, feedback:invalid_json, feedback:bad_value
-//   (a value that does not convert), feedback:bad_id (id_column not an integer).
+// - Rejects (the run continues): null_value, not_text,
+//   unknown_rating, unknown_choice, no_edit (preset
+//   mapping), invalid_utf8, invalid_json, bad_value
+//   (a value that does not convert), bad_id (id_column not an integer).
 // - Errors that stop the run, each naming the query: the environment variable
 //   is not set; connecting or authenticating fails (PermissionDenied); the
 //   database rejects the query (InvalidArgument); the query lacks a column
@@ -326,7 +326,7 @@ class FeedbackSource final : public Source {
       if (reason.empty() && !config_.id_column.empty()) {
         const Value* id = row.object.find(config_.id_column);
         if (!id || !ParseOrdinal(*id, &ordinal)) {
-          reason = "feedback:bad_id";
+          reason = "bad_id";
           detail = "the id column '" + config_.id_column + "' holds " +
                    (id ? id->ToJson() : std::string("nothing")) + ", not an integer";
         }

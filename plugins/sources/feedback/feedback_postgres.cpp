@@ -127,7 +127,7 @@ class PostgresCursor final : public DbCursor {
         std::string err;
         Value v = PgTextToValue(text, oids_[c], &err);
         if (!err.empty() && row.reason.empty()) {
-          row.reason = "feedback:bad_value";
+          row.reason = "bad_value";
           row.detail = "the column '" + columns_[c] + "' " + err;
         }
         row.object.set(columns_[c], std::move(v));

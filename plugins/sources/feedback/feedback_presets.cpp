@@ -46,7 +46,7 @@ bool TextColumn(const Value& row, const std::string& column, const char* what, V
     return false;
   }
   if (!v->is_string() && !v->is_array()) {
-    *reason = "feedback:not_text";
+    *reason = "not_text";
     *detail = std::string("the ") + what + " column '" + column + "' holds a " +
               std::string(ValueTypeName(v->type())) + ", not text (or a list of messages)";
     return false;
@@ -107,7 +107,7 @@ bool ApplyPreset(const PresetOptions& o, const Value& row, Value* out, std::stri
     return true;
   }
   Value prompt;
-  if (!TextColumn(row, o.prompt_column, "prompt", &prompt, reason, detail, "feedback:null_value")) {
+  if (!TextColumn(row, o.prompt_column, "prompt", &prompt, reason, detail, "null_value")) {
     return false;
   }
   Value result = Value::MakeObject();
@@ -116,12 +116,12 @@ bool ApplyPreset(const PresetOptions& o, const Value& row, Value* out, std::stri
     case Preset::kThumbsKto: {
       Value completion;
       if (!TextColumn(row, o.response_column, "response", &completion, reason, detail,
-                      "feedback:null_value")) {
+                      "null_value")) {
         return false;
       }
       const Value* rating = row.find(o.rating_column);
       if (!rating || rating->is_null()) {
-        *reason = "feedback:null_value";
+        *reason = "null_value";
         *detail = "the rating column '" + o.rating_column + "' is NULL";
         return false;
       }
@@ -134,7 +134,7 @@ bool ApplyPreset(const PresetOptions& o, const Value& row, Value* out, std::stri
       } else if (!text.empty() && InList(text, o.negative_values)) {
         label = false;
       } else {
-        *reason = "feedback:unknown_rating";
+        *reason = "unknown_rating";
         *detail = "the rating column '" + o.rating_column + "' holds " +
                   (text.empty() ? rating->ToJson() : "'" + text + "'") +
                   ", which is in neither positive_values (" + Join(o.positive_values) +
@@ -147,15 +147,13 @@ bool ApplyPreset(const PresetOptions& o, const Value& row, Value* out, std::stri
     }
     case Preset::kPairwiseDpo: {
       Value a, b;
-      if (!TextColumn(row, o.response_a_column, "response_a", &a, reason, detail,
-                      "feedback:null_value") ||
-          !TextColumn(row, o.response_b_column, "response_b", &b, reason, detail,
-                      "feedback:null_value")) {
+      if (!TextColumn(row, o.response_a_column, "response_a", &a, reason, detail, "null_value") ||
+          !TextColumn(row, o.response_b_column, "response_b", &b, reason, detail, "null_value")) {
         return false;
       }
       const Value* choice = row.find(o.choice_column);
       if (!choice || choice->is_null()) {
-        *reason = "feedback:null_value";
+        *reason = "null_value";
         *detail = "the choice column '" + o.choice_column + "' is NULL (no preference given)";
         return false;
       }
@@ -168,7 +166,7 @@ bool ApplyPreset(const PresetOptions& o, const Value& row, Value* out, std::stri
       } else if (!text.empty() && InList(text, o.choice_b_values)) {
         a_wins = false;
       } else {
-        *reason = "feedback:unknown_choice";
+        *reason = "unknown_choice";
         *detail = "the choice column '" + o.choice_column + "' holds " +
                   (text.empty() ? choice->ToJson() : "'" + text + "'") +
                   ", which is in neither choice_a_values (" + Join(o.choice_a_values) +
@@ -181,8 +179,7 @@ bool ApplyPreset(const PresetOptions& o, const Value& row, Value* out, std::stri
     }
     case Preset::kEditsSft: {
       Value edited;
-      if (!TextColumn(row, o.edited_column, "edited", &edited, reason, detail,
-                      "feedback:no_edit")) {
+      if (!TextColumn(row, o.edited_column, "edited", &edited, reason, detail, "no_edit")) {
         return false;
       }
       result.set("completion", std::move(edited));

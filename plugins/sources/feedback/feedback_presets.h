@@ -14,11 +14,11 @@
 // spaces (integers as decimal text, integral doubles without ".0"; booleans:
 // true = positive / a). `keep_columns` are copied after the preset's fields.
 // A row that cannot be mapped yields a reason code and a sentence:
-//   feedback:null_value     a required column is NULL or empty
-//   feedback:not_text       a text column holds a number, bool or object
-//   feedback:unknown_rating the rating matches neither list
-//   feedback:unknown_choice the choice matches neither list (ties, "both", ...)
-//   feedback:no_edit        edits_sft: the corrected text is NULL or empty
+//   null_value     a required column is NULL or empty
+//   not_text       a text column holds a number, bool or object
+//   unknown_rating the rating matches neither list
+//   unknown_choice the choice matches neither list (ties, "both", ...)
+//   no_edit        edits_sft: the corrected text is NULL or empty
 // Pure and thread-safe.
 #pragma once
 

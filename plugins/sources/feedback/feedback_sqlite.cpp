@@ -130,7 +130,7 @@ class SqliteCursor final : public DbCursor {
         std::string_view text(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt_, i)));
         if (!IsValidUtf8(text)) {
           if (row->reason.empty()) {
-            row->reason = "feedback:invalid_utf8";
+            row->reason = "invalid_utf8";
             row->detail = "the column '" + columns_[i] + "' holds text that is not valid UTF-8";
           }
           return Value(SanitizeUtf8(text));
@@ -139,7 +139,7 @@ class SqliteCursor final : public DbCursor {
           auto parsed = Value::Parse(text);
           if (parsed.ok()) return std::move(parsed).value();
           if (row->reason.empty()) {
-            row->reason = "feedback:invalid_json";
+            row->reason = "invalid_json";
             row->detail = "the column '" + columns_[i] +
                           "' (declared JSON) does not parse: " + parsed.status().message();
           }
