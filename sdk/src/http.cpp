@@ -623,6 +623,7 @@ class Loop {
     if (cfg.on_retry) {
       RetryEvent ev;
       ev.index = job->index;
+      ev.tag = job->req->tag;
       ev.retry = job->attempts;
       ev.delay_ms = delay;
       ev.reason =

@@ -105,6 +105,8 @@ struct HttpRequest {
   std::function<bool()> cancel{};
 
   std::string user_agent{};  // "" = "winnow/<version> libcurl/<version>"
+  // Opaque value for the caller, handed back in RetryEvent::tag.
+  uint64_t tag = 0;
 
   bool cancelled() const {
     return (cancel_flag != nullptr && cancel_flag->load(std::memory_order_relaxed)) ||
@@ -168,6 +170,7 @@ struct RetryEvent {
   int retry = 0;         // 1 for the first retry
   int64_t delay_ms = 0;  // how long we wait before it
   std::string reason{};  // "HTTP 429" or the network error message
+  uint64_t tag = 0;      // HttpRequest::tag of the request
 };
 using RetryObserver = std::function<void(const RetryEvent& event)>;
 

@@ -53,13 +53,36 @@ class LlmProvider : public Plugin {
   virtual std::string model_name() const = 0;
 
   using Done = std::function<void(size_t index, Result<ChatResponse> response)>;
-  virtual void ChatMany(std::span<const ChatRequest> requests, const Done& done,
-                        Context& ctx) = 0;
+  virtual void ChatMany(std::span<const ChatRequest> requests, const Done& done, Context& ctx) = 0;
 
   virtual Status Close(Context& ctx) {
     (void)ctx;
     return Status::Ok();
   }
 };
+
+// ---------------------------------------------------------------- helpers
+// (Added in SDK 1.0 by the LLM tasks; additive.)
+
+// A failed request's Status carries a stable reason code at the start of its
+// message: "<reason>: <sentence>", e.g. "llm:http_429: HTTP 429 from POST
+// https://api.openai.com/v1/chat/completions: Rate limit reached". Codes:
+//   llm:http_<status>          an HTTP error after the retries
+//   llm:insufficient_quota     the account has no credit left (never retried)
+//   llm:timeout, llm:network   no answer after the retries
+//   llm:malformed_response     a 2xx body that is not a chat completion
+//   llm:empty_response         a completion without text (refusal, content filter)
+//   llm:unsupported            a request the provider's flavor cannot express
+//   llm:cancelled              the run was stopped
+// Tasks reject the row with batch.Fail(i, LlmFailureReason(st), LlmFailureDetail(st)).
+Status LlmError(StatusCode code, std::string_view reason, std::string_view message);
+// The reason code of a Status made by LlmError; "llm:error" for any other Status.
+std::string LlmFailureReason(const Status& status);
+// The sentence after the reason code (the whole message for other statuses).
+std::string LlmFailureDetail(const Status& status);
+
+// Calls llm.ChatMany and returns the outcomes in request order (blocks).
+std::vector<Result<ChatResponse>> ChatAll(LlmProvider& llm, std::span<const ChatRequest> requests,
+                                          Context& ctx);
 
 }  // namespace winnow
