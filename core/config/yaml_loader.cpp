@@ -140,7 +140,7 @@ class Checker {
         "(api_?key|token|password|passwd|secret|access_key|auth)", std::regex::icase);
     if (v.is_object()) {
       for (const auto& [k, child] : v.as_object()) {
-        std::string p = path + "." + k;
+        std::string p = path.empty() ? k : path + "." + k;
         bool env_key = k.size() > 4 && k.compare(k.size() - 4, 4, "_env") == 0;
         if (!env_key && child.is_string() && std::regex_search(k, kSecretKey)) {
           Error(p, k,
@@ -152,7 +152,9 @@ class Checker {
       }
     } else if (v.is_array()) {
       size_t i = 0;
-      for (const auto& child : v.as_array()) CheckSecrets(child, path + "." + std::to_string(i++));
+      for (const auto& child : v.as_array()) {
+        CheckSecrets(child, (path.empty() ? "" : path + ".") + std::to_string(i++));
+      }
     }
   }
 
@@ -225,7 +227,7 @@ class Checker {
     };
     int_key("threads", &spec_->run.threads, 0, 1024);
     int_key("batch_size", &spec_->run.batch_size, 1, 1 << 20);
-    int_key("memory_mb", &spec_->run.memory_mb, 16, 1 << 24);
+    int_key("memory_mb", &spec_->run.memory_mb, 1, 1 << 24);
     int_key("queue_batches", &spec_->run.queue_batches, 1, 1024);
     if (const Value* v = run->find("output_dir")) {
       if (v->is_string()) spec_->run.output_dir = v->as_string();

@@ -199,6 +199,26 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(PipelineSpec spec, Registry& reg
         }
       }
     }
+    // A global stage holds its whole input before emitting anything; on a branch
+    // that is joined again, the sibling branch would fill its queue and stall
+    // the shared upstream step. Refuse that shape instead of deadlocking.
+    if (node.inputs.size() > 1) {
+      for (int in : node.inputs) {
+        for (int cur = in; cur >= 0;) {
+          const StepNode& up = p->steps[cur];
+          if (up.stage && up.stage->mode() == StageMode::kGlobal) {
+            diags->push_back(
+                {s.marks.Find(node.spec.path + ".after"), "after",
+                 "step '" + node.spec.name + "' joins a branch containing the global stage '" +
+                     up.spec.name + "', which must see all rows before emitting any; run '" +
+                     up.spec.name + "' before the fan-out or after the join instead"});
+            return Status::InvalidArgument(diags->back().ToString());
+          }
+          if (up.inputs.size() != 1 || p->steps[up.inputs[0]].outputs.size() > 1) break;
+          cur = up.inputs[0];
+        }
+      }
+    }
     std::string sig = std::string(PluginKindName(node.kind)) + "/" + node.spec.plugin + "@" +
                       node.plugin.descriptor->version + "|" + node.spec.with.ToJson();
     for (int in : node.inputs) sig += "|" + p->steps[in].signature;

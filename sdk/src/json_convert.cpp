@@ -9,12 +9,14 @@ Value FromDom(simdjson::dom::element e) {
   switch (e.type()) {
     case element_type::ARRAY: {
       Array arr;
-      for (auto child : e.get_array().value_unsafe()) arr.push_back(FromDom(child));
+      simdjson::dom::array a = e.get_array().value_unsafe();
+      for (auto child : a) arr.push_back(FromDom(child));
       return Value(std::move(arr));
     }
     case element_type::OBJECT: {
       Object obj;
-      for (auto field : e.get_object().value_unsafe()) {
+      simdjson::dom::object o = e.get_object().value_unsafe();
+      for (auto field : o) {
         obj.emplace_back(std::string(field.key), FromDom(field.value));
       }
       return Value(std::move(obj));
