@@ -16,18 +16,18 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <array>
 #include <filesystem>
-#include <functional>
-#include <tuple>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "language_codes.h"
@@ -57,7 +57,8 @@ fs::path SharedData() {
   return "../shared/data";
 }
 
-std::unique_ptr<Detector> Make(Engine e, const std::vector<std::pair<std::string, std::string>>& wl = {}) {
+std::unique_ptr<Detector> Make(Engine e,
+                               const std::vector<std::pair<std::string, std::string>>& wl = {}) {
   DetectorOptions o;
   o.engine = e;
   o.wordlists = wl;
@@ -68,7 +69,6 @@ std::unique_ptr<Detector> Make(Engine e, const std::vector<std::pair<std::string
   }
   return std::move(d).value();
 }
-
 
 // Strings under `key` in a JSON array of objects, or the `key` member of each
 // value of an object (simdjson DOM; the files are small).
@@ -128,7 +128,9 @@ std::string CleanMessage(std::string s) {
         continue;
       }
     }
-    if ((c == '_' || c == '&') && i + 1 < s.size() && !std::isspace(static_cast<unsigned char>(s[i + 1]))) continue;
+    if ((c == '_' || c == '&') && i + 1 < s.size() &&
+        !std::isspace(static_cast<unsigned char>(s[i + 1])))
+      continue;
     if (c == '\\' || c == '\t' || c == '\n') c = ' ';
     out.push_back(c);
   }
@@ -154,8 +156,8 @@ void LoadGettext(std::vector<Sample>& out) {
   if (!fs::exists(root, ec)) return;
   std::set<std::pair<std::string, std::string>> seen;
   std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (it->path().extension() == ".mo") files.push_back(it->path());
   }
@@ -214,19 +216,23 @@ void AddWindows(const std::string& lang, const std::string& text, const char* so
 }
 
 void LoadInstructions(std::vector<Sample>& out) {
-  auto ins = JsonStrings(SharedData() / "instructions/alpaca-eval-gpt4_1106_preview.json", "instruction");
+  auto ins =
+      JsonStrings(SharedData() / "instructions/alpaca-eval-gpt4_1106_preview.json", "instruction");
   for (size_t k = 0; k < ins.size(); k += 4) AddWindows("en", ins[k], "instructions", out);
 }
 
 void LoadWeb(std::vector<Sample>& out, const Detector& cld2) {
-  for (const auto& body : JsonStrings(SharedData() / "web/article-extraction-ground-truth.json", "articleBody")) {
+  for (const auto& body :
+       JsonStrings(SharedData() / "web/article-extraction-ground-truth.json", "articleBody")) {
     Detection d = cld2.Detect(body);
     if (d.language == "und" || d.score < 0.9) continue;
     AddWindows(d.language, body, "web", out);
   }
 }
 
-int Bucket(int64_t words) { return words <= 3 ? 0 : words <= 10 ? 1 : words <= 30 ? 2 : 3; }
+int Bucket(int64_t words) {
+  return words <= 3 ? 0 : words <= 10 ? 1 : words <= 30 ? 2 : 3;
+}
 
 bool Same(const std::string& want, const std::string& got) {
   if (want == got) return true;
@@ -239,10 +245,12 @@ bool Same(const std::string& want, const std::string& got) {
 
 std::string MakeEnglishJsonl(size_t docs) {
   std::vector<std::string> outs;
-  for (auto& o : JsonStrings(SharedData() / "instructions/alpaca-eval-gpt4_1106_preview.json", "output")) {
+  for (auto& o :
+       JsonStrings(SharedData() / "instructions/alpaca-eval-gpt4_1106_preview.json", "output")) {
     if (o.size() > 200) outs.push_back(std::move(o));
   }
-  if (outs.empty()) outs.push_back(std::string(40, 'x') + " The quick brown fox jumps over the lazy dog.");
+  if (outs.empty())
+    outs.push_back(std::string(40, 'x') + " The quick brown fox jumps over the lazy dog.");
   std::string jsonl;
   for (size_t i = 0; i < docs; ++i) {
     winnow::Value row = winnow::Value::MakeObject();
@@ -261,8 +269,10 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::string>> wordlists;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--docs" && i + 1 < argc) docs = std::stoul(argv[++i]);
-    else if (a == "--per-cell" && i + 1 < argc) per_cell = std::stoul(argv[++i]);
+    if (a == "--docs" && i + 1 < argc)
+      docs = std::stoul(argv[++i]);
+    else if (a == "--per-cell" && i + 1 < argc)
+      per_cell = std::stoul(argv[++i]);
     else if (a == "--wordlists" && i + 1 < argc) {
       std::string s = argv[++i];
       size_t pos = 0;
@@ -308,7 +318,8 @@ int main(int argc, char** argv) {
     std::vector<Row> rows = {
         {"simdjson scan (baseline)", [&](std::string_view t) { sink += t.size(); }},
         {"scan + CLD2 alone", [&](std::string_view t) { sink += cld2->Detect(t).language.size(); }},
-        {"scan + combined (default)", [&](std::string_view t) { sink += combined->Detect(t).language.size(); }},
+        {"scan + combined (default)",
+         [&](std::string_view t) { sink += combined->Detect(t).language.size(); }},
     };
     if (with_lists) {
       rows.push_back({"scan + combined + word lists",
@@ -322,7 +333,8 @@ int main(int argc, char** argv) {
         n = scan(r.fn);
         best = std::min(best, Now() - t0);
       }
-      std::printf("  %-30s %10.0f docs/s  %8.1f MB/s\n", r.name, n / best, jsonl.size() / best / 1e6);
+      std::printf("  %-30s %10.0f docs/s  %8.1f MB/s\n", r.name, n / best,
+                  jsonl.size() / best / 1e6);
     }
     std::fprintf(stderr, "(sink %zu)\n", sink);
   }
@@ -341,7 +353,8 @@ int main(int argc, char** argv) {
   struct Acc {
     int n = 0, ok_cld2 = 0, ok_comb = 0, ok_lists = 0;
   };
-  std::map<std::pair<std::string, std::string>, std::array<Acc, 4>> acc;  // (source, lang) -> bucket
+  std::map<std::pair<std::string, std::string>, std::array<Acc, 4>>
+      acc;  // (source, lang) -> bucket
   std::array<Acc, 4> total_gettext{}, total_web{};
   size_t evaluated = 0;
   double t_cld2 = 0, t_comb = 0;
@@ -375,14 +388,16 @@ int main(int argc, char** argv) {
     if (a.n == 0) return std::string("    -     ");
     char buf[64];
     if (with_lists) {
-      std::snprintf(buf, sizeof buf, "%3.0f→%3.0f→%3.0f", 100.0 * a.ok_cld2 / a.n, 100.0 * a.ok_comb / a.n,
-                    100.0 * a.ok_lists / a.n);
+      std::snprintf(buf, sizeof buf, "%3.0f→%3.0f→%3.0f", 100.0 * a.ok_cld2 / a.n,
+                    100.0 * a.ok_comb / a.n, 100.0 * a.ok_lists / a.n);
     } else {
-      std::snprintf(buf, sizeof buf, "%3.0f → %3.0f", 100.0 * a.ok_cld2 / a.n, 100.0 * a.ok_comb / a.n);
+      std::snprintf(buf, sizeof buf, "%3.0f → %3.0f", 100.0 * a.ok_cld2 / a.n,
+                    100.0 * a.ok_comb / a.n);
     }
     return std::string(buf);
   };
-  std::printf("| source | lang | n | 1-3 words | 4-10 | 11-30 | 31+ |\n|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| source | lang | n | 1-3 words | 4-10 | 11-30 | 31+ |\n|---|---|---|---|---|---|---|\n");
   for (const auto& [k, b] : acc) {
     int n = b[0].n + b[1].n + b[2].n + b[3].n;
     if (n < 100) continue;
@@ -391,9 +406,9 @@ int main(int argc, char** argv) {
   }
   for (auto* t : {&total_gettext, &total_web}) {
     int n = (*t)[0].n + (*t)[1].n + (*t)[2].n + (*t)[3].n;
-    std::printf("| **all %s** | | %d | %s | %s | %s | %s |\n", t == &total_web ? "web+instr" : "gettext",
-                n, cell((*t)[0]).c_str(), cell((*t)[1]).c_str(), cell((*t)[2]).c_str(),
-                cell((*t)[3]).c_str());
+    std::printf("| **all %s** | | %d | %s | %s | %s | %s |\n",
+                t == &total_web ? "web+instr" : "gettext", n, cell((*t)[0]).c_str(),
+                cell((*t)[1]).c_str(), cell((*t)[2]).c_str(), cell((*t)[3]).c_str());
   }
   std::printf("(detection time on this set: CLD2 %.2f s, combined %.2f s)\n", t_cld2, t_comb);
 
@@ -415,8 +430,9 @@ int main(int argc, char** argv) {
     auto w = Detector::Create(o);
     Detection d2 = (*w)->Detect(big);
     double t2 = Now();
-    std::printf("\n== one %.0f MB document: sampled (64 KB) %s in %.4f s; whole text %s in %.2f s\n",
-                big.size() / 1e6, d.language.c_str(), t1 - t0, d2.language.c_str(), t2 - t1);
+    std::printf(
+        "\n== one %.0f MB document: sampled (64 KB) %s in %.4f s; whole text %s in %.2f s\n",
+        big.size() / 1e6, d.language.c_str(), t1 - t0, d2.language.c_str(), t2 - t1);
   }
   return 0;
 }

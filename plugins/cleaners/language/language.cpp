@@ -136,13 +136,15 @@ class LanguageCleaner final : public winnow::Stage {
       keep_list_ += (keep_list_.empty() ? "" : ",") + norm;
     }
     if (config_.detector == "fasttext" && config_.model_path.empty()) {
-      return ConfigError("model_path", "detector: fasttext needs model_path (a fastText .bin "
-                                       "language-identification model).");
+      return ConfigError("model_path",
+                         "detector: fasttext needs model_path (a fastText .bin "
+                         "language-identification model).");
     }
     if ((config_.detector == "cld2" || config_.detector == "combined") &&
         !config_.model_path.empty()) {
-      return ConfigError("model_path", "model_path is only used by detector: fasttext or auto; "
-                                       "remove it or change the detector.");
+      return ConfigError("model_path",
+                         "model_path is only used by detector: fasttext or auto; "
+                         "remove it or change the detector.");
     }
     options_.engine = config_.detector == "cld2"       ? Engine::kCld2
                       : config_.detector == "combined" ? Engine::kCombined
@@ -175,8 +177,7 @@ class LanguageCleaner final : public winnow::Stage {
       ctx.Info("language identification with fastText model " + options_.model_path);
     } else if (!options_.wordlists.empty()) {
       ctx.Info("short-text word vote uses " + std::to_string(detector_->lexicon_words()) +
-               " words in " + std::to_string(detector_->lexicon_languages().size()) +
-               " languages");
+               " words in " + std::to_string(detector_->lexicon_languages().size()) + " languages");
     }
     return Status::Ok();
   }
@@ -239,8 +240,8 @@ class LanguageCleaner final : public winnow::Stage {
       } else if (!keep_.empty() &&
                  std::find(keep_.begin(), keep_.end(), d.language) == keep_.end()) {
         reason = "language:not_kept";
-        detail = "detected " + d.language + " (" + FormatScore(d.score) + "), keep list " +
-                 keep_list_;
+        detail =
+            "detected " + d.language + " (" + FormatScore(d.score) + "), keep list " + keep_list_;
       } else if (d.score < config_.min_score) {
         reason = "language:low_score";
         detail = "detected " + d.language + " with score " + FormatScore(d.score) +
@@ -251,7 +252,8 @@ class LanguageCleaner final : public winnow::Stage {
         continue;
       }
       if (reason) ++counts[std::string("would_drop.") + (reason + 9)];
-      if (!config_.language_field.empty()) row.Set(config_.language_field, winnow::Value(d.language));
+      if (!config_.language_field.empty())
+        row.Set(config_.language_field, winnow::Value(d.language));
       if (!config_.score_field.empty()) {
         row.Set(config_.score_field, winnow::Value(std::round(d.score * 10000.0) / 10000.0));
       }

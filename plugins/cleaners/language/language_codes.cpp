@@ -23,18 +23,16 @@ const std::unordered_map<std::string, std::string>& ThreeToTwo() {
     }
     // Macrolanguage members and 639-2/B codes detectors use.
     static const char* const kExtra[][2] = {
-        {"cmn", "zh"}, {"yue", "zh"}, {"wuu", "zh"}, {"zho", "zh"}, {"chi", "zh"},
-        {"arb", "ar"}, {"ary", "ar"}, {"arz", "ar"}, {"apc", "ar"}, {"ajp", "ar"},
-        {"acm", "ar"}, {"aeb", "ar"}, {"ars", "ar"}, {"acq", "ar"}, {"pes", "fa"},
-        {"prs", "fa"}, {"zsm", "ms"}, {"nob", "nb"}, {"nno", "nn"}, {"lvs", "lv"},
-        {"ekk", "et"}, {"khk", "mn"}, {"uzn", "uz"}, {"uzs", "uz"}, {"azj", "az"},
-        {"azb", "az"}, {"plt", "mg"}, {"swh", "sw"}, {"npi", "ne"}, {"ory", "or"},
-        {"pbt", "ps"}, {"gaz", "om"}, {"als", "sq"}, {"ydd", "yi"}, {"quy", "qu"},
-        {"kmr", "ku"}, {"ckb", "ku"}, {"ger", "de"}, {"fre", "fr"}, {"dut", "nl"},
-        {"gre", "el"}, {"per", "fa"}, {"cze", "cs"}, {"slo", "sk"}, {"rum", "ro"},
-        {"alb", "sq"}, {"arm", "hy"}, {"baq", "eu"}, {"bur", "my"}, {"geo", "ka"},
-        {"ice", "is"}, {"mac", "mk"}, {"mao", "mi"}, {"may", "ms"}, {"tib", "bo"},
-        {"wel", "cy"}, {"heb", "he"}, {"ind", "id"}, {"yid", "yi"}, {"jav", "jv"},
+        {"cmn", "zh"}, {"yue", "zh"}, {"wuu", "zh"}, {"zho", "zh"}, {"chi", "zh"}, {"arb", "ar"},
+        {"ary", "ar"}, {"arz", "ar"}, {"apc", "ar"}, {"ajp", "ar"}, {"acm", "ar"}, {"aeb", "ar"},
+        {"ars", "ar"}, {"acq", "ar"}, {"pes", "fa"}, {"prs", "fa"}, {"zsm", "ms"}, {"nob", "nb"},
+        {"nno", "nn"}, {"lvs", "lv"}, {"ekk", "et"}, {"khk", "mn"}, {"uzn", "uz"}, {"uzs", "uz"},
+        {"azj", "az"}, {"azb", "az"}, {"plt", "mg"}, {"swh", "sw"}, {"npi", "ne"}, {"ory", "or"},
+        {"pbt", "ps"}, {"gaz", "om"}, {"als", "sq"}, {"ydd", "yi"}, {"quy", "qu"}, {"kmr", "ku"},
+        {"ckb", "ku"}, {"ger", "de"}, {"fre", "fr"}, {"dut", "nl"}, {"gre", "el"}, {"per", "fa"},
+        {"cze", "cs"}, {"slo", "sk"}, {"rum", "ro"}, {"alb", "sq"}, {"arm", "hy"}, {"baq", "eu"},
+        {"bur", "my"}, {"geo", "ka"}, {"ice", "is"}, {"mac", "mk"}, {"mao", "mi"}, {"may", "ms"},
+        {"tib", "bo"}, {"wel", "cy"}, {"heb", "he"}, {"ind", "id"}, {"yid", "yi"}, {"jav", "jv"},
     };
     for (const auto& e : kExtra) t->emplace(e[0], e[1]);
     return t;
@@ -61,16 +59,16 @@ std::string_view LanguageOfScript(std::string_view script) {
   // Bengali (Assamese), Ethiopic (Tigrinya) and Han (Chinese/Japanese) are
   // left to the detectors, which tell those languages apart.
   static const std::unordered_map<std::string_view, std::string_view> kMap = {
-      {"Hang", "ko"}, {"Hira", "ja"}, {"Kana", "ja"}, {"Grek", "el"},  {"Thai", "th"},
-      {"Geor", "ka"}, {"Armn", "hy"}, {"Taml", "ta"}, {"Telu", "te"},  {"Knda", "kn"},
-      {"Mlym", "ml"}, {"Sinh", "si"}, {"Khmr", "km"}, {"Laoo", "lo"},  {"Mymr", "my"},
-      {"Gujr", "gu"}, {"Guru", "pa"}, {"Orya", "or"},  {"Thaa", "dv"},
-      {"Olck", "sat"}, {"Tfng", "zgh"}, {"Cher", "chr"}, {"Cans", "iu"}, {"Vaii", "vai"},
-      {"Nkoo", "nqo"}, {"Yiii", "ii"}, {"Syrc", "syr"}, {"Java", "jv"}, {"Bali", "ban"},
-      {"Sund", "su"}, {"Mtei", "mni"}, {"Copt", "cop"}, {"Mong", "mn"}, {"Bopo", "zh"},
-      {"Lana", "nod"}, {"Tavt", "blt"}, {"Cham", "cjm"}, {"Bugi", "bug"}, {"Limb", "lif"},
-      {"Sylo", "syl"}, {"Saur", "saz"}, {"Lisu", "lis"}, {"Bamu", "bax"}, {"Adlm", "ff"},
-      {"Rohg", "rhg"}, {"Wcho", "nnp"}, {"Hmnp", "hnj"}, {"Osge", "osa"}, {"Tale", "tdd"},
+      {"Hang", "ko"},  {"Hira", "ja"},  {"Kana", "ja"},  {"Grek", "el"},  {"Thai", "th"},
+      {"Geor", "ka"},  {"Armn", "hy"},  {"Taml", "ta"},  {"Telu", "te"},  {"Knda", "kn"},
+      {"Mlym", "ml"},  {"Sinh", "si"},  {"Khmr", "km"},  {"Laoo", "lo"},  {"Mymr", "my"},
+      {"Gujr", "gu"},  {"Guru", "pa"},  {"Orya", "or"},  {"Thaa", "dv"},  {"Olck", "sat"},
+      {"Tfng", "zgh"}, {"Cher", "chr"}, {"Cans", "iu"},  {"Vaii", "vai"}, {"Nkoo", "nqo"},
+      {"Yiii", "ii"},  {"Syrc", "syr"}, {"Java", "jv"},  {"Bali", "ban"}, {"Sund", "su"},
+      {"Mtei", "mni"}, {"Copt", "cop"}, {"Mong", "mn"},  {"Bopo", "zh"},  {"Lana", "nod"},
+      {"Tavt", "blt"}, {"Cham", "cjm"}, {"Bugi", "bug"}, {"Limb", "lif"}, {"Sylo", "syl"},
+      {"Saur", "saz"}, {"Lisu", "lis"}, {"Bamu", "bax"}, {"Adlm", "ff"},  {"Rohg", "rhg"},
+      {"Wcho", "nnp"}, {"Hmnp", "hnj"}, {"Osge", "osa"}, {"Tale", "tdd"},
   };
   auto it = kMap.find(script);
   return it == kMap.end() ? std::string_view() : it->second;

@@ -1,8 +1,8 @@
 #include "language_detect.h"
 
 // CLD2's header needs <cstdio> first (it uses FILE without including it).
-#include <cstdio>
 #include <cld2/public/compact_lang_det.h>
+#include <cstdio>
 
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
@@ -36,7 +36,9 @@ bool IsWordChar(UChar32 c) {
   return u_isUAlphabetic(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) != 0;
 }
 
-bool IsApostrophe(UChar32 c) { return c == '\'' || c == 0x2019; }
+bool IsApostrophe(UChar32 c) {
+  return c == '\'' || c == 0x2019;
+}
 
 bool IsCjkScript(UScriptCode s) {
   return s == USCRIPT_HAN || s == USCRIPT_HIRAGANA || s == USCRIPT_KATAKANA;
@@ -226,10 +228,30 @@ Status LoadFastText(const std::string& path, fasttext::FastText& ft) {
     }
   }
   try {
-    ft.loadModel(path);
+    // The stream overload lets us see a short read: fastText itself does not
+    // check, and a truncated model would later trip an assertion in predict().
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(8);  // magic and version, checked above
+    ft.loadModel(in);
+    if (!in) {
+      return Status::InvalidArgument("fastText model '" + path +
+                                     "' is truncated or corrupt (it ends before its matrices do).");
+    }
   } catch (const std::exception& e) {
-    return Status::InvalidArgument("cannot load fastText model '" + path +
-                                   "': " + e.what() + " (the file is truncated or corrupt).");
+    return Status::InvalidArgument("cannot load fastText model '" + path + "': " + e.what() +
+                                   " (the file is truncated or corrupt).");
+  }
+  try {
+    auto dict = ft.getDictionary();
+    auto input = ft.getInputMatrix();  // throws for quantized models: nothing to check then
+    const auto args = ft.getArgs();
+    if (input->size(0) != dict->nwords() + args.bucket || input->size(1) != args.dim ||
+        ft.getOutputMatrix()->size(0) != dict->nlabels() ||
+        ft.getOutputMatrix()->size(1) != args.dim) {
+      return Status::InvalidArgument("fastText model '" + path +
+                                     "' is corrupt (its matrix sizes do not match its header).");
+    }
+  } catch (const std::exception&) {
   }
   if (ft.getArgs().model != fasttext::model_name::sup) {
     return Status::InvalidArgument("fastText model '" + path +
@@ -451,7 +473,19 @@ Detection Detector::DetectCombined(std::string_view text, const ScriptStats& st)
   }
   d.language = best->lang;
   d.label = best->label;
-  d.score = std::clamp(best_total / (1.0 + kCld2ShortWeight), 0.0, 1.0);
+  // Confidence = how unambiguous the evidence is (the winner's share of all
+  // evidence) x how strong it is (CLD2's byte share, halved when plain CLD2
+  // would not have called it; or the share of frequent words, which is about
+  // 40% in ordinary prose) x a length factor n/(n+1) (one word is never sure).
+  double sum = 0;
+  for (const auto& c : cands) sum += c.lex + kCld2ShortWeight * c.cld;
+  const double share = sum > 0 ? best_total / sum : 0.0;
+  const bool plain_agrees = reliable && NormalizeLabel(CLD2::LanguageCode(lang)) == best->lang &&
+                            DetectCld2(text, false).language == best->lang;
+  const double strength =
+      std::max(best->cld * (plain_agrees ? 1.0 : 0.5), std::min(1.0, 2.5 * best->lex));
+  const double words = static_cast<double>(std::max<int64_t>(st.words, 1));
+  d.score = std::clamp(share * strength * words / (words + 1.0), 0.0, 1.0);
   d.method = best->lex > 0 ? "lexicon" : "cld2";
   return d;
 }

@@ -35,9 +35,9 @@ enum class Engine { kCld2, kCombined, kFastText };
 
 struct DetectorOptions {
   Engine engine = Engine::kCombined;
-  std::string model_path;                // fastText model (engine kFastText)
-  size_t max_detect_bytes = 64 * 1024;   // 0 = whole text
-  int64_t short_words = 30;              // combined: texts up to this many words get the vote
+  std::string model_path;               // fastText model (engine kFastText)
+  size_t max_detect_bytes = 64 * 1024;  // 0 = whole text
+  int64_t short_words = 30;             // combined: texts up to this many words get the vote
   // Extra word lists: language code -> file with one word per line (hunspell
   // .dic files are accepted: the count line and "/FLAGS" suffixes are skipped).
   std::vector<std::pair<std::string, std::string>> wordlists;
@@ -45,17 +45,17 @@ struct DetectorOptions {
 
 struct Detection {
   std::string language = "und";  // ISO 639-1 where one exists, else 639-3; "und" = unknown
-  std::string label = "un";      // the deciding detector's own label ("zh-Hant", "__label__eng_Latn")
-  double score = 0.0;            // confidence in [0, 1]
-  const char* method = "none";   // which evidence decided: cld2|script|lexicon|fasttext|none
+  std::string label = "un";  // the deciding detector's own label ("zh-Hant", "__label__eng_Latn")
+  double score = 0.0;        // confidence in [0, 1]
+  const char* method = "none";  // which evidence decided: cld2|script|lexicon|fasttext|none
 };
 
 // Letters per ISO 15924 script in a text.
 struct ScriptStats {
   std::string dominant;  // "Latn", "Olck", ... ("" when no letters)
   int64_t dominant_letters = 0;
-  int64_t letters = 0;   // all letters (Common/Inherited excluded)
-  int64_t words = 0;     // maximal runs of letters/marks/apostrophes
+  int64_t letters = 0;  // all letters (Common/Inherited excluded)
+  int64_t words = 0;    // maximal runs of letters/marks/apostrophes
   bool has_kana = false;
   bool has_hangul = false;
 };
