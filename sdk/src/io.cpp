@@ -93,6 +93,7 @@ class GzipStream final : public InputStream {
   }
   ~GzipStream() override { inflateEnd(&z_); }
   Result<size_t> Read(std::string& out, size_t max_bytes) override {
+    if (!pending_error_.ok() && finished_) return pending_error_;
     size_t old = out.size();
     out.resize(old + max_bytes);
     size_t produced = 0;
@@ -104,9 +105,11 @@ class GzipStream final : public InputStream {
         if (!got.ok()) return got.status();
         if (*got == 0) {
           if (!at_member_end_) {
-            out.resize(old);
-            return Status::Corruption(file_->path().string() +
-                                      " is truncated: the gzip stream ends before its trailer");
+            // Hand out what was decoded; report the truncation on the next call.
+            pending_error_ = Status::Corruption(
+                file_->path().string() + " is truncated: the gzip stream ends before its trailer");
+            finished_ = true;
+            break;
           }
           finished_ = true;
           break;
@@ -134,6 +137,7 @@ class GzipStream final : public InputStream {
       }
     }
     out.resize(old + produced);
+    if (produced == 0 && !pending_error_.ok()) return pending_error_;
     return produced;
   }
   uint64_t bytes_consumed() const override { return file_->consumed(); }
@@ -141,6 +145,7 @@ class GzipStream final : public InputStream {
   Compression compression() const override { return Compression::kGzip; }
 
  private:
+  Status pending_error_;
   std::unique_ptr<FileReader> file_;
   z_stream z_;
   std::string in_;
@@ -154,6 +159,10 @@ class ZstdStream final : public InputStream {
       : file_(std::move(f)), dctx_(ZSTD_createDCtx()) {}
   ~ZstdStream() override { ZSTD_freeDCtx(dctx_); }
   Result<size_t> Read(std::string& out, size_t max_bytes) override {
+    if (!pending_error_.ok() && finished_) {
+      Status st = pending_error_;
+      return st;
+    }
     size_t old = out.size();
     out.resize(old + max_bytes);
     ZSTD_outBuffer ob{out.data() + old, max_bytes, 0};
@@ -165,9 +174,10 @@ class ZstdStream final : public InputStream {
         if (!got.ok()) return got.status();
         if (*got == 0) {
           if (frame_open_) {
-            out.resize(old);
-            return Status::Corruption(file_->path().string() +
-                                      " is truncated: the zstd frame is incomplete");
+            pending_error_ = Status::Corruption(file_->path().string() +
+                                                " is truncated: the zstd frame is incomplete");
+            finished_ = true;
+            break;
           }
           finished_ = true;
           break;
@@ -184,6 +194,7 @@ class ZstdStream final : public InputStream {
       frame_open_ = rc != 0;
     }
     out.resize(old + ob.pos);
+    if (ob.pos == 0 && !pending_error_.ok()) return pending_error_;
     return ob.pos;
   }
   uint64_t bytes_consumed() const override { return file_->consumed(); }
@@ -191,6 +202,7 @@ class ZstdStream final : public InputStream {
   Compression compression() const override { return Compression::kZstd; }
 
  private:
+  Status pending_error_;
   std::unique_ptr<FileReader> file_;
   ZSTD_DCtx* dctx_;
   std::string in_;

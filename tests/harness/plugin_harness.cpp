@@ -98,6 +98,17 @@ std::vector<Reject> ReadRejects(const fs::path& file) {
 
 }  // namespace
 
+// Reports a chosen rank/world; collectives behave as for one process.
+class PretendCommunicator final : public LocalCommunicator {
+ public:
+  PretendCommunicator(int rank, int world) : rank_(rank), world_(world) {}
+  int rank() const override { return rank_; }
+  int world() const override { return world_; }
+
+ private:
+  int rank_, world_;
+};
+
 struct PluginHarness::Impl {
   Registry registry;
   LoadedPlugin plugin;
@@ -152,6 +163,8 @@ struct PluginHarness::Impl {
     opt.cache_dir = dir.path() / "cache";
     opt.progress = false;
     opt.secrets = secrets;
+    PretendCommunicator comm(rank, world);
+    opt.comm = &comm;
     std::mutex log_mu;
     opt.log_sink = [&](LogLevel, const std::string& line) {
       std::lock_guard lock(log_mu);
