@@ -1,0 +1,21 @@
+# llm/openai and the LLM tasks: tests talk to a fake OpenAI server (cpp-httplib).
+include(${CMAKE_CURRENT_LIST_DIR}/fake_http.cmake)
+if(TARGET test_llm_openai)
+  # The wire functions are tested directly.
+  target_sources(test_llm_openai PRIVATE ${PROJECT_SOURCE_DIR}/plugins/llm/openai/openai_wire.cpp)
+  target_include_directories(test_llm_openai PRIVATE ${PROJECT_SOURCE_DIR}/plugins/llm/openai)
+  target_link_libraries(test_llm_openai PRIVATE winnow_fake_http)
+endif()
+# Task tests run the tasks against llm/openai and the fake server.
+foreach(task generate chat evol_instruct evol_complexity evol_quality ultrafeedback
+        pairwise_judge structured)
+  if(TARGET test_task_${task})
+    target_link_libraries(test_task_${task} PRIVATE winnow_fake_http)
+    if(TARGET winnow_llm_openai)
+      add_dependencies(test_task_${task} winnow_llm_openai)
+    endif()
+  endif()
+endforeach()
+if(TARGET test_transform_combine)
+  target_link_libraries(test_transform_combine PRIVATE winnow_fake_http)
+endif()
