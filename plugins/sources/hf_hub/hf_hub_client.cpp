@@ -256,7 +256,7 @@ Result<std::vector<RepoFile>> HubClient::ListSnapshot(const std::string& repo_id
     std::error_code e2;
     if (!fs::is_regular_file(it->path(), e2)) continue;  // follows the symlink
     RepoFile f;
-    f.path = fs::relative(it->path(), root, e2).generic_string();
+    f.path = it->path().lexically_relative(root).generic_string();
     if (!CheckRepoPath(f.path).empty() || f.path.find(".tmp-link-") != std::string::npos) continue;
     f.size = FileSizeOr(it->path(), 0);
     files.push_back(std::move(f));

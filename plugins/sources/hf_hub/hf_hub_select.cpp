@@ -256,6 +256,9 @@ Result<std::vector<CardConfig>> ParseCardConfigs(std::string_view readme) {
     for (size_t i = 0; i < configs.size(); ++i) {
       const YAML::Node& c = configs[i];
       std::string where = "configs[" + std::to_string(i) + "]";
+      // Cards written before datasets 2.14 list config names only (`configs: [a, b]`):
+      // they say nothing about files, so they are skipped.
+      if (c.IsScalar()) continue;
       if (!c.IsMap()) throw std::runtime_error(where + " must be a mapping");
       CardConfig cc;
       if (c["config_name"]) cc.name = c["config_name"].as<std::string>();
