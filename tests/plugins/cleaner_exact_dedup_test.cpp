@@ -134,11 +134,9 @@ TEST_CASE("exact_dedup bad input", "[exact_dedup]") {
   SECTION("a 100 MB document") {
     std::string big(100u << 20, 'a');
     for (size_t i = 0; i < big.size(); i += 7) big[i] = ' ';
-    std::string big2 = big;
-    big2.back() = 'b';
-    auto out =
-        Run(R"({"normalize": ["lowercase", "whitespace"]})", {Row(big), Row(big2), Row(big)});
-    CHECK(out.rows.size() == 2);
+    auto out = Run(R"({"mode": "annotate"})", {Row(big), Row(big)});
+    REQUIRE(out.rows.size() == 2);
+    CHECK(out.counters["duplicates"] == 1);
   }
   SECTION("text without spaces and all-punctuation text") {
     auto out = Run(R"({"normalize": ["simplify"]})",

@@ -1,0 +1,277 @@
+// Tests for cleaner/minhash_dedup: datatrove compatibility of the kernels
+// (reference values computed with datatrove's own code path: numpy
+// RandomState(1), simplify_text, NLTK word_tokenize, xxhash.xxh64), the
+// vectorised kernels against the scalar loop, and the plugin through the
+// PluginHarness (clusters, determinism, spilling, bad input).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "harness/plugin_harness.h"
+#include "minhash.h"
+#include "near_dup_gen.h"
+#include "text_norm.h"
+
+using winnow::RejectKind;
+using winnow::cleaners::MinHasher;
+using winnow::cleaners::Tokenizer;
+using winnow::cleaners::Tokens;
+using winnow::testing::HarnessOutput;
+using winnow::testing::PluginHarness;
+
+namespace {
+
+std::string Row(const std::string& text) {
+  std::string json = "{\"text\":";
+  winnow::AppendJsonString(json, text);
+  return json + "}";
+}
+
+HarnessOutput Run(const std::string& config, const std::vector<std::string>& rows,
+                  size_t batch_size = 1000) {
+  auto h = PluginHarness::Create("cleaner/minhash_dedup", config);
+  if (!h.ok()) FAIL(h.status().ToString());
+  auto out = (*h)->RunStage(rows, batch_size);
+  if (!out.ok()) FAIL(out.status().ToString());
+  return std::move(out).value();
+}
+
+std::vector<std::string> Words(Tokenizer& tok, const std::string& text) {
+  Tokens t;
+  tok.Tokenize(text, &t);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < t.size(); ++i) out.emplace_back(t.Word(i));
+  return out;
+}
+
+std::string Para(uint64_t seed, size_t words) {
+  winnow::bench::TextMaker maker(seed);
+  std::string s;
+  while (std::count(s.begin(), s.end(), ' ') < static_cast<long>(words)) {
+    s += maker.Sentence() + " ";
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("numpy RandomState(1) permutation parameters", "[minhash]") {
+  MinHasher mh(112, 1);
+  CHECK(mh.a()[0] == 775169054918279404ULL);
+  CHECK(mh.a()[1] == 1758426461858698313ULL);
+  CHECK(mh.a()[2] == 2109959069025162ULL);
+  CHECK(mh.a()[111] == 223865076026037746ULL);
+  CHECK(mh.b()[0] == 1062448801025099917ULL);
+  CHECK(mh.b()[1] == 1324811268927594100ULL);
+  CHECK(mh.b()[111] == 1097409548522419201ULL);
+}
+
+TEST_CASE("tokenisation matches datatrove simplify_text + NLTK", "[minhash]") {
+  Tokenizer tok;
+  using V = std::vector<std::string>;
+  CHECK(Words(tok, "The quick brown fox. It can't be 3.14 or 1,000 times!") ==
+        V{"the", "quick", "brown", "fox", "it", "cant", "be", "0", "or", "0", "times"});
+  CHECK(Words(tok, "we cannot stop, gonna go") == V{"we", "can", "not", "stop", "gon", "na", "go"});
+  CHECK(Words(tok, "Ça va très bien, naïve café; 2024 — really?") ==
+        V{"ca", "va", "tres", "bien", "naive", "cafe", "0", "really"});
+  CHECK(Words(tok, "") == V{});
+  CHECK(Words(tok, "!!! ... ??? --- ;;;") == V{});
+  CHECK(Words(tok,
+              "ab\xFF"
+              "cd ef") == V{"ab\xEF\xBF\xBD"
+                            "cd",
+                            "ef"});
+  // Scripts without spaces are split into words by ICU.
+  auto ja = Words(tok, "東京都に住んでいます。");
+  CHECK(ja.size() >= 3);
+  auto zh = Words(tok, "我们今天去北京大学。");
+  CHECK(zh.size() >= 3);
+  auto th = Words(tok, "ภาษาไทยง่ายนิดเดียว");
+  CHECK(th.size() >= 2);
+}
+
+TEST_CASE("shingle hashes and signatures match datatrove", "[minhash]") {
+  Tokenizer tok;
+  Tokens t;
+  std::vector<uint64_t> sh;
+  tok.Tokenize("The quick brown fox jumps over the lazy dog. It can't be 3.14 or 1,000 times!", &t);
+  winnow::cleaners::ShingleHashes(t, 5, false, &sh);
+  REQUIRE(sh.size() == 12);  // 16 words -> 12 five-grams
+  // xxhash.xxh64_intdigest("the quick brown fox jumps")
+  CHECK(sh[0] == 7797000677988824208ULL);
+  MinHasher mh(112, 1);
+  std::vector<uint64_t> sig(112);
+  tok.Tokenize("The quick brown fox jumps over the lazy dog. It can't be 3.14 or 1,000 times!", &t);
+  winnow::cleaners::ShingleHashes(t, 5, false, &sh);
+  mh.Sign(sh.data(), sh.size(), sig.data());
+  CHECK(sig[0] == 85330943174081874ULL);
+  CHECK(sig[1] == 125357541746059797ULL);
+  CHECK(sig[2] == 194719379395631936ULL);
+  // Fewer words than n: no shingle (datatrove), or one with whole_if_short.
+  tok.Tokenize("short text", &t);
+  winnow::cleaners::ShingleHashes(t, 5, false, &sh);
+  CHECK(sh.empty());
+  winnow::cleaners::ShingleHashes(t, 5, true, &sh);
+  CHECK(sh.size() == 1);
+}
+
+TEST_CASE("vectorised kernels equal the scalar loop", "[minhash]") {
+  std::mt19937_64 rng(7);
+  for (int perms : {112, 128, 9, 20, 1}) {
+    MinHasher mh(perms, static_cast<uint32_t>(perms));
+    for (size_t n : {size_t{1}, size_t{3}, size_t{17}, size_t{500}}) {
+      std::vector<uint64_t> x(n);
+      for (auto& v : x) v = rng();
+      x[0] = UINT64_MAX;  // extremes of the modular reduction
+      if (n > 1) x[1] = 0;
+      std::vector<uint64_t> want(static_cast<size_t>(perms)), got(want.size());
+      mh.SignScalar(x.data(), n, want.data());
+      for (bool v4 : {false, true}) {
+        mh.ForceKernelForTesting(v4);
+        mh.Sign(x.data(), n, got.data());
+        CHECK(got == want);
+      }
+    }
+  }
+}
+
+TEST_CASE("minhash_dedup drops near duplicates and keeps the lowest row", "[minhash_dedup]") {
+  std::string a = Para(1, 200), b = Para(2, 200), c = Para(3, 200);
+  std::string a2 = "Breaking news. " + a + " Share this article.";
+  std::vector<std::string> rows = {Row(b), Row(a), Row(c), Row(a2), Row(a), Row("tiny")};
+  auto out = Run("{}", rows);
+  REQUIRE(out.rows.size() == 4);
+  REQUIRE(out.rejects.size() == 2);
+  for (const auto& r : out.rejects) {
+    CHECK(r.kind == RejectKind::kDrop);
+    CHECK(r.reason == "near_duplicate");
+    CHECK(r.detail.find("row 0:1") != std::string::npos);
+    CHECK(r.detail.find("3 rows") != std::string::npos);
+  }
+  CHECK(out.rejects[0].id.ordinal == 3);
+  CHECK(out.rejects[1].id.ordinal == 4);
+  CHECK(out.counters["too_short"] == 1);
+  CHECK(out.counters["near_duplicates"] == 2);
+
+  auto ann = Run(R"({"mode": "annotate"})", rows);
+  REQUIRE(ann.rows.size() == 6);
+  CHECK(ann.rows[1].find(R"("cluster_id":"0:1","cluster_size":3)") != std::string::npos);
+  CHECK(ann.rows[3].find(R"("cluster_id":"0:1","cluster_size":3)") != std::string::npos);
+  CHECK(ann.rows[0].find(R"("cluster_id":"0:0","cluster_size":1)") != std::string::npos);
+}
+
+TEST_CASE("minhash_dedup is independent of batch size and spills", "[minhash_dedup]") {
+  winnow::bench::NearDupOptions opt;
+  opt.originals = 150;
+  opt.words_per_doc = 120;
+  opt.seed = 5;
+  auto corpus = winnow::bench::GenerateNearDuplicates(opt);
+  std::vector<std::string> rows;
+  for (const auto& t : corpus.texts) rows.push_back(Row(t));
+  auto ref = Run("{}", rows, 1000);
+  CHECK(ref.rejects.size() > 20);
+  for (size_t batch : {1, 7, 64}) {
+    auto out = Run("{}", rows, batch);
+    CHECK(out.row_ids == ref.row_ids);
+  }
+  // memory_mb: 1 holds ~87k band entries (6k rows); 30 copies of the corpus
+  // (~11k rows) spill at least one sorted run.
+  std::vector<std::string> many;
+  for (int rep = 0; rep < 30; ++rep) {
+    for (const auto& r : rows) many.push_back(r);
+  }
+  auto small = Run(R"({"memory_mb": 1})", many, 256);
+  auto big = Run("{}", many, 256);
+  CHECK(small.row_ids == big.row_ids);
+  CHECK(small.counters["spilled_runs"] > 0);
+  CHECK(big.counters.count("spilled_runs") == 0);
+}
+
+TEST_CASE("minhash_dedup quality on a generated corpus", "[minhash_dedup]") {
+  winnow::bench::NearDupOptions opt;
+  opt.originals = 300;
+  opt.words_per_doc = 150;
+  opt.seed = 11;
+  auto corpus = winnow::bench::GenerateNearDuplicates(opt);
+  std::vector<std::string> rows;
+  for (const auto& t : corpus.texts) rows.push_back(Row(t));
+  for (double verify : {0.0, 0.6}) {
+    auto out =
+        Run(R"({"mode": "annotate", "jaccard_threshold": )" + std::to_string(verify) + "}", rows);
+    REQUIRE(out.rows.size() == rows.size());
+    size_t high = 0, high_found = 0, low = 0, low_found = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (corpus.similarity[i] >= 1.0) continue;  // originals
+      bool clustered = out.rows[i].find("\"cluster_size\":1}") == std::string::npos;
+      if (corpus.similarity[i] >= 0.85) {
+        ++high;
+        high_found += clustered;
+      } else if (corpus.similarity[i] <= 0.45) {
+        ++low;
+        low_found += clustered;
+      }
+    }
+    INFO("verify " << verify << ": high " << high_found << "/" << high << ", low " << low_found
+                   << "/" << low);
+    REQUIRE(high > 20);
+    REQUIRE(low > 20);
+    CHECK(high_found >= high * 95 / 100);
+    CHECK(low_found <= low / 10);
+  }
+}
+
+TEST_CASE("minhash_dedup bad input", "[minhash_dedup]") {
+  const std::string doc = Para(9, 100);
+  SECTION("missing, null and non-string fields are rejected by default") {
+    auto out = Run("{}", {R"({"other": 1})", R"({"text": null})", R"({"text": 42})", Row(doc)});
+    REQUIRE(out.rows.size() == 1);
+    REQUIRE(out.rejects.size() == 3);
+    CHECK(out.rejects[0].reason == "minhash_dedup:missing_field");
+    CHECK(out.rejects[1].reason == "minhash_dedup:missing_field");
+    CHECK(out.rejects[2].reason == "minhash_dedup:not_a_string");
+    CHECK(out.rejects[2].kind == RejectKind::kError);
+  }
+  SECTION("on_missing: pass keeps them") {
+    auto out = Run(R"({"on_missing": "pass"})",
+                   {R"({"other": 1})", R"({"text": 42})", Row(doc), Row(doc)});
+    CHECK(out.rows.size() == 3);
+  }
+  SECTION("empty and all-punctuation texts pass, or cluster with short_documents: whole") {
+    std::vector<std::string> rows = {Row(""), Row(""), Row("!!! ??? ..."), Row("a b"), Row("a b")};
+    CHECK(Run("{}", rows).rows.size() == 5);
+    auto whole = Run(R"({"short_documents": "whole"})", rows);
+    CHECK(whole.rows.size() == 4);  // the two "a b" are one shingle each, equal
+  }
+  SECTION("scripts without spaces") {
+    std::string ja =
+        "東京都は日本の首都であり、世界でも有数の大都市です。多くの人々が毎日電車で通勤しています。"
+        "美しい公園や歴史的な寺院もたくさんあります。";
+    std::string ja2 = ja + "今日は晴れです。";
+    std::string th = "ภาษาไทยเป็นภาษาที่มีเสียงวรรณยุกต์และใช้อักษรไทยในการเขียนโดยไม่เว้นวรรคระหว่างคำ";
+    auto out = Run("{}", {Row(ja), Row(th), Row(ja2)});
+    CHECK(out.rows.size() == 2);
+    CHECK(out.counters["signed"] == 3);
+  }
+  SECTION("a 100 MB document") {
+    std::string big;
+    big.reserve(100u << 20);
+    winnow::bench::TextMaker maker(3);
+    std::vector<std::string> sentences;
+    for (int i = 0; i < 2000; ++i) sentences.push_back(maker.Sentence() + " ");
+    while (big.size() < (100u << 20)) big += sentences[big.size() % sentences.size()];
+    auto out = Run("{}", {Row(big), Row(doc)});
+    CHECK(out.rows.size() == 2);
+    CHECK(out.counters["signed"] == 2);
+  }
+}
+
+TEST_CASE("minhash_dedup config validation", "[minhash_dedup]") {
+  CHECK_FALSE(PluginHarness::Create("cleaner/minhash_dedup", R"({"bands": 0})").ok());
+  CHECK_FALSE(PluginHarness::Create("cleaner/minhash_dedup", R"({"jaccard_threshold": 2})").ok());
+  CHECK_FALSE(PluginHarness::Create("cleaner/minhash_dedup", R"({"mode": "delete"})").ok());
+  CHECK(PluginHarness::Create("cleaner/minhash_dedup", R"({"bands": 20, "rows": 5, "ngram": 3})")
+            .ok());
+}
