@@ -17,6 +17,8 @@ void PrintUsage() {
       "usage: winnow [--plugin-path DIR] [-v|--verbose] [-q|--quiet] COMMAND ...\n\n"
       "commands:\n"
       "  run PIPELINE.yaml [--set STEP.key=value ...] [--threads N] [--dry-run N]\n"
+      "      [--no-cache] [--from STEP]\n"
+      "  cache list|clear PIPELINE.yaml   resumable step outputs (checkpoints)\n"
       "  validate PIPELINE.yaml [--set STEP.key=value ...]\n"
       "  plugins list\n"
       "  plugins describe KIND/NAME [--json]\n"

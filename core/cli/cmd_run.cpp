@@ -11,6 +11,7 @@
 #include "registry/registry.h"
 #include "report/console.h"
 #include "report/progress.h"
+#include "winnow/schema.h"
 
 namespace winnow::cli {
 
@@ -109,6 +110,8 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
   std::string file;
   int threads = -1;
   int64_t dry_run = 0;
+  bool no_cache = false;
+  std::string from_step;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto need = [&](const char* what) -> const std::string* {
@@ -130,6 +133,12 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
         std::fprintf(stderr, "winnow run: --threads must be a positive integer\n");
         return 2;
       }
+    } else if (a == "--no-cache") {
+      no_cache = true;
+    } else if (a == "--from") {
+      auto v = need("--from");
+      if (!v) return 2;
+      from_step = *v;
     } else if (a == "--dry-run") {
       auto v = need("--dry-run");
       if (!v) return 2;
@@ -148,7 +157,7 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
   if (file.empty()) {
     std::fprintf(stderr,
                  "usage: winnow run PIPELINE.yaml [--set step.key=value ...] [--threads N] "
-                 "[--dry-run N]\n");
+                 "[--dry-run N] [--no-cache] [--from STEP]\n");
     return 2;
   }
   auto loaded = LoadAndBuild(g, file, overrides);
@@ -168,6 +177,33 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
     opt.cache_dir = fs::path(home) / ".cache" / "winnow";
   } else {
     opt.cache_dir = opt.output_dir / ".cache";
+  }
+  opt.checkpoint_policy = p.spec.run.checkpoint;
+  if (!no_cache && dry_run == 0) opt.checkpoint_dir = opt.output_dir / ".checkpoints";
+  if (!from_step.empty()) {
+    int from = -1;
+    std::vector<std::string> names;
+    for (size_t i = 0; i < p.steps.size(); ++i) {
+      names.push_back(p.steps[i].spec.name);
+      if (p.steps[i].spec.name == from_step) from = static_cast<int>(i);
+    }
+    if (from < 0) {
+      std::string close = ClosestMatch(from_step, names);
+      std::fprintf(stderr, "winnow run: --from names no step '%s'%s\n", from_step.c_str(),
+                   close.empty() ? "" : (" (did you mean '" + close + "'?)").c_str());
+      return 2;
+    }
+    // The step and everything downstream of it are recomputed.
+    std::vector<int> todo{from};
+    std::vector<bool> seen(p.steps.size(), false);
+    while (!todo.empty()) {
+      int n = todo.back();
+      todo.pop_back();
+      if (seen[n]) continue;
+      seen[n] = true;
+      opt.recompute_steps.push_back(p.steps[n].spec.name);
+      for (int out : p.steps[n].outputs) todo.push_back(out);
+    }
   }
   opt.cancelled = &g_interrupted;
   opt.progress = !g.quiet;
@@ -200,6 +236,13 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
                 (opt.output_dir / "rejects").c_str());
   }
   std::printf("stats: %s\n", report.stats_file.c_str());
+  int64_t resumed = 0;
+  for (const auto& s : report.steps) resumed += s.batches_from_checkpoint;
+  if (resumed > 0) {
+    std::printf("resumed: %lld batches came from checkpoints (use --no-cache or --from STEP to "
+                "recompute)\n",
+                static_cast<long long>(resumed));
+  }
   if (!report.status.ok()) {
     std::fprintf(stderr, "winnow: %s\n", report.status.message().c_str());
     return report.status.code() == StatusCode::kCancelled ? 130 : 1;

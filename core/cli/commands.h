@@ -17,6 +17,7 @@ struct GlobalOptions {
 int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args);
 int CmdValidate(const GlobalOptions& g, const std::vector<std::string>& args);
 int CmdPlugins(const GlobalOptions& g, const std::vector<std::string>& args);
+int CmdCache(const GlobalOptions& g, const std::vector<std::string>& args);
 int CmdVersion();
 void PrintUsage();
 

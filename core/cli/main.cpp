@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   if (cmd == "run") return CmdRun(g, args);
   if (cmd == "validate") return CmdValidate(g, args);
   if (cmd == "plugins") return CmdPlugins(g, args);
+  if (cmd == "cache") return CmdCache(g, args);
   if (cmd == "version" || cmd == "--version") return CmdVersion();
   std::fprintf(stderr, "winnow: unknown command '%s'\n\n", cmd.c_str());
   PrintUsage();

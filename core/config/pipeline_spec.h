@@ -51,6 +51,7 @@ struct RunOptions {
   int64_t memory_mb = 2048;            // budget for global stages before spilling
   std::string rejects = "all";         // all | errors | none: which rejected rows are written
   int64_t queue_batches = 4;           // bounded queue depth per edge, in batches
+  std::string checkpoint = "tasks";    // tasks | all | none: which steps keep resumable output
 };
 
 struct StepSpec {

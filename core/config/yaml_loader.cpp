@@ -104,7 +104,8 @@ Value ToValue(const YAML::Node& node, const std::string& path, const std::string
 
 const std::set<std::string> kTopKeys = {"name", "description", "run", "llms", "steps"};
 const std::set<std::string> kRunKeys = {"threads", "batch_size", "output_dir",
-                                        "memory_mb", "rejects", "queue_batches"};
+                                        "memory_mb", "rejects", "queue_batches",
+                                        "checkpoint"};
 const std::set<std::string> kStepKeys = {"name", "uses", "after", "with", "description"};
 const std::set<std::string> kLlmKeys = {"uses", "with", "description"};
 
@@ -232,6 +233,14 @@ class Checker {
     if (const Value* v = run->find("output_dir")) {
       if (v->is_string()) spec_->run.output_dir = v->as_string();
       else Error("run.output_dir", "output_dir", "expected a string");
+    }
+    if (const Value* v = run->find("checkpoint")) {
+      if (v->is_string() && (v->as_string() == "tasks" || v->as_string() == "all" ||
+                             v->as_string() == "none")) {
+        spec_->run.checkpoint = v->as_string();
+      } else {
+        Error("run.checkpoint", "checkpoint", "expected one of: tasks all none");
+      }
     }
     if (const Value* v = run->find("rejects")) {
       if (v->is_string() && (v->as_string() == "all" || v->as_string() == "errors" ||

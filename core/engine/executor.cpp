@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/batch_store.h"
+#include "engine/checkpoint.h"
 #include "engine/queue.h"
 #include "engine/rejects_writer.h"
 #include "engine/thread_pool.h"
@@ -70,7 +71,47 @@ struct StepRt {
   std::unique_ptr<RejectsWriter> rejects;
   std::vector<std::string> written;
   uint32_t source_index = 0;
+  std::unique_ptr<StepCheckpoint> checkpoint;  // null when this step is not checkpointed
+  bool checkpoint_read = true;                 // false for --from / --no-cache
+  std::atomic<int64_t> from_checkpoint{0};
+  std::vector<std::string> sample_kept, sample_rejected;
+  DataProfile profile;  // merged on the driver thread
 };
+
+// Adds the profile of a deterministic sample of `batch`'s rows to `p`.
+void ProfileBatch(const Batch& batch, DataProfile* p) {
+  std::string scratch;
+  for (const Record& r : batch.rows) {
+    if ((r.id().ordinal * 0x9E3779B97F4A7C15ull) >> 62 != 0) continue;  // ~1 row in 4
+    ++p->sampled_rows;
+    TextField lang = r.GetText("language", scratch);
+    if (lang.state == FieldState::kPresent) p->languages[std::string(lang.text)]++;
+    TextField text = r.GetText("text", scratch);
+    if (text.state == FieldState::kPresent && p->text_chars.size() < 4096) {
+      p->text_chars.push_back(static_cast<int64_t>(CountCodePoints(text.text)));
+    }
+    auto ratings = r.Get("ratings");
+    if (ratings.ok() && ratings->has_value() && (*ratings)->is_array()) {
+      for (const auto& v : (*ratings)->as_array()) p->ratings[v.is_null() ? "null" : v.ToJson()]++;
+    }
+    auto rating = r.Get("rating");
+    if (rating.ok() && rating->has_value()) p->ratings[(*rating)->ToJson()]++;
+    auto cluster = r.Get("cluster_size");
+    if (cluster.ok() && cluster->has_value() && (*cluster)->is_int()) {
+      p->cluster_sizes[(*cluster)->as_int()]++;
+    }
+  }
+}
+
+void MergeProfile(const DataProfile& from, DataProfile* into) {
+  into->sampled_rows += from.sampled_rows;
+  for (const auto& [k, n] : from.languages) into->languages[k] += n;
+  for (int64_t v : from.text_chars) {
+    if (into->text_chars.size() < 4096) into->text_chars.push_back(v);
+  }
+  for (const auto& [k, n] : from.ratings) into->ratings[k] += n;
+  for (const auto& [k, n] : from.cluster_sizes) into->cluster_sizes[k] += n;
+}
 
 class Run {
  public:
@@ -157,6 +198,16 @@ Result<LlmProvider*> Run::GetLlm(std::string_view name) {
 
 void Run::Emit(StepRt& s, BatchPtr b) {
   s.stats.batches.fetch_add(1);
+  for (size_t i = 0; i < b->rows.size() && s.sample_kept.size() < 5; ++i) {
+    std::string json;
+    if (b->rows[i].AppendJson(json).ok()) s.sample_kept.push_back(Abbreviate(json, 4000));
+  }
+  for (size_t i = 0; i < b->rejects.size() && s.sample_rejected.size() < 5; ++i) {
+    std::string line;
+    AppendRejectLine(line, s.node->spec.name, b->rejects[i]);
+    if (!line.empty()) line.pop_back();
+    s.sample_rejected.push_back(Abbreviate(line, 4000));
+  }
   if (!b->rejects.empty()) {
     int64_t dropped = 0, errors = 0;
     {
@@ -334,11 +385,22 @@ void Run::DriveStage(StepRt& s) {
   bool sequential = stage->mode() == StageMode::kSequential;
   auto process = [this, &s](std::vector<BatchPtr> ins) -> Result<BatchPtr> {
     return Timed(s.stats.cpu_ns, [&]() -> Result<BatchPtr> {
+      uint64_t seq = ins[0]->seq;
+      if (s.checkpoint && s.checkpoint_read) {
+        if (auto stored = s.checkpoint->Load(seq)) {
+          s.from_checkpoint.fetch_add(1);
+          return std::make_shared<Batch>(std::move(*stored));
+        }
+      }
       auto b = Prepare(s, std::move(ins));
       if (!b.ok()) return b.status();
       Status st = Guard([&] { return s.node->stage->Process(**b, *s.ctx); });
       if (!st.ok()) return st;
       (*b)->Compact();
+      if (s.checkpoint && !stopping()) {
+        Status saved = s.checkpoint->Save(**b);
+        if (!saved.ok()) s.ctx->Warn("could not write a checkpoint: " + saved.message());
+      }
       return b;
     });
   };
@@ -470,6 +532,7 @@ void Run::DriveExporter(StepRt& s) {
   struct Encoded {
     BatchPtr batch;
     std::string bytes;
+    DataProfile profile;
   };
   std::deque<std::future<Result<std::shared_ptr<Encoded>>>> win;
   auto write_front = [&]() -> Status {
@@ -477,6 +540,7 @@ void Run::DriveExporter(StepRt& s) {
     win.pop_front();
     if (!r.ok()) return r.status();
     auto& enc = **r;
+    MergeProfile(enc.profile, &s.profile);
     if (preview) {
       WINNOW_RETURN_IF_ERROR(preview_file->Write(enc.bytes));
       for (const auto& row : enc.batch->rows) {
@@ -517,6 +581,7 @@ void Run::DriveExporter(StepRt& s) {
           });
         });
         if (!st.ok()) return st;
+        ProfileBatch(*batch, &enc->profile);
         return enc;
       }));
       if (win.size() < window()) continue;
@@ -589,6 +654,15 @@ RunReport Run::Go() {
         opt_.output_dir / "rejects" / (rt->node->spec.name + ".jsonl"), rt->node->spec.name,
         policy);
     if (rt->node->source) rt->source_index = sources++;
+    bool row_wise = rt->node->stage && rt->node->stage->mode() == StageMode::kRowWise;
+    bool wanted = opt_.checkpoint_policy == "all" ||
+                  (opt_.checkpoint_policy == "tasks" && rt->node->kind == PluginKind::kTask);
+    if (!opt_.checkpoint_dir.empty() && row_wise && wanted) {
+      rt->checkpoint = std::make_unique<StepCheckpoint>(opt_.checkpoint_dir / rt->node->signature);
+      for (const auto& name : opt_.recompute_steps) {
+        if (name == rt->node->spec.name) rt->checkpoint_read = false;
+      }
+    }
     for (size_t k = 0; k < rt->node->inputs.size(); ++k) {
       rt->inputs.push_back(std::make_unique<Queue>(static_cast<size_t>(p_.spec.run.queue_batches)));
     }
@@ -669,6 +743,11 @@ RunReport Run::Go() {
     sr.wall_s = static_cast<double>(rt->stats.wall_ns) / 1e9;
     sr.cpu_s = static_cast<double>(rt->stats.cpu_ns.load()) / 1e9;
     if (rt->rejects->written() > 0) sr.rejects_file = rt->rejects->path().string();
+    for (int in : rt->node->inputs) sr.inputs.push_back(p_.steps[in].spec.name);
+    sr.sample_kept = rt->sample_kept;
+    sr.sample_rejected = rt->sample_rejected;
+    sr.profile = rt->profile;
+    sr.batches_from_checkpoint = rt->from_checkpoint.load();
     for (auto& w : rt->written) report.outputs.push_back(w);
     report.steps.push_back(std::move(sr));
   }
@@ -714,6 +793,7 @@ Status WriteStatsJson(const Pipeline& pipeline, const RunReport& report, const f
     v.set("cpu_s", s.cpu_s);
     v.set("rows_per_s", s.wall_s > 0 ? static_cast<double>(s.rows_in) / s.wall_s : 0.0);
     if (!s.rejects_file.empty()) v.set("rejects_file", s.rejects_file);
+    if (s.batches_from_checkpoint > 0) v.set("batches_from_checkpoint", s.batches_from_checkpoint);
     steps.push_back(std::move(v));
   }
   root.set("steps", Value(std::move(steps)));

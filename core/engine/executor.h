@@ -34,15 +34,36 @@ struct ExecOptions {
   bool progress = true;
   bool verbose = false;
   std::map<std::string, std::string> secrets;  // extra secrets (tests)
+  // Checkpoints (resume): empty dir = off. Policy "tasks" checkpoints row-wise
+  // task steps (LLM calls), "all" every row-wise stage, "none" nothing.
+  std::filesystem::path checkpoint_dir;
+  std::string checkpoint_policy = "tasks";
+  std::vector<std::string> recompute_steps;  // their checkpoints are ignored (rewritten)
   std::function<void(LogLevel, const std::string&)> log_sink;
+};
+
+// What a run learned about the data flowing out of one step, for the HTML
+// report. Collected on a deterministic sample of rows (row ordinal hash % 4 == 0)
+// so that it costs little; `sampled_rows` says how many rows it covers.
+struct DataProfile {
+  int64_t sampled_rows = 0;
+  std::map<std::string, int64_t> languages;      // values of the "language" field
+  std::vector<int64_t> text_chars;               // lengths of "text" (code points), capped at 4096 values
+  std::map<std::string, int64_t> ratings;        // values found in "ratings" arrays or a "rating" field
+  std::map<int64_t, int64_t> cluster_sizes;      // "cluster_size" value -> rows
 };
 
 struct StepReport {
   std::string name, uses;
+  std::vector<std::string> inputs;  // names of upstream steps
   int64_t rows_in = 0, rows_out = 0, dropped = 0, errors = 0;
   std::map<std::string, int64_t> reasons, counters;
   double wall_s = 0, cpu_s = 0;
   std::string rejects_file;
+  std::vector<std::string> sample_kept;      // up to 5 output rows (JSON)
+  std::vector<std::string> sample_rejected;  // up to 5 reject lines (JSON, as in rejects/)
+  DataProfile profile;                       // of the step's output rows
+  int64_t batches_from_checkpoint = 0;       // resumed instead of recomputed
 };
 
 struct RunReport {

@@ -222,6 +222,15 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(PipelineSpec spec, Registry& reg
     std::string sig = std::string(PluginKindName(node.kind)) + "/" + node.spec.plugin + "@" +
                       node.plugin.descriptor->version + "|" + node.spec.with.ToJson();
     for (int in : node.inputs) sig += "|" + p->steps[in].signature;
+    // A task's output depends on the LLM it calls: include that LLM's settings.
+    if (const Value* llm = node.spec.with.find("llm"); llm && llm->is_string()) {
+      for (const auto& l : p->llms) {
+        if (l.spec.name == llm->as_string()) {
+          sig += "|llm:" + l.spec.plugin + "@" + l.plugin.descriptor->version + "|" +
+                 l.spec.with.ToJson();
+        }
+      }
+    }
     node.signature = Hash128Of(sig).ToHex();
   }
   return p;

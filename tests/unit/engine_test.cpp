@@ -45,7 +45,7 @@ struct Outcome {
 };
 
 Outcome RunYaml(const std::string& yaml, const fs::path& out_dir, int threads,
-                std::atomic<bool>* cancel = nullptr) {
+                std::atomic<bool>* cancel = nullptr, const fs::path& checkpoints = {}) {
   std::vector<Diagnostic> diags;
   auto spec = LoadPipelineText(yaml, "test.yaml", &diags);
   INFO((diags.empty() ? std::string() : diags[0].ToString()));
@@ -61,6 +61,8 @@ Outcome RunYaml(const std::string& yaml, const fs::path& out_dir, int threads,
   opt.cache_dir = out_dir / "cache";
   opt.progress = false;
   opt.cancelled = cancel;
+  opt.checkpoint_dir = checkpoints;
+  opt.checkpoint_policy = "all";
   opt.log_sink = [](LogLevel, const std::string&) {};
   Outcome o;
   o.report = Execute(**p, opt);
@@ -186,4 +188,46 @@ steps:
   auto p = BuildPipeline(std::move(spec).value(), registry, &diags);
   REQUIRE_FALSE(p.ok());
   CHECK_THAT(diags.back().message, Catch::Contains("global stage 'g'"));
+}
+
+TEST_CASE("a re-run resumes from checkpoints, recovers damaged ones, recomputes what changed") {
+  TempDir dir;
+  fs::path in = MakeInput(dir, 2000, 1000000);
+  fs::path ckpt = dir / "ckpt";  // 2000 rows in batches of 100: 20 batches + a last empty one
+  auto yaml = [&](const char* limit) {
+    return MakeYaml(in,
+                    "  - {name: jitter, uses: transform/test_jitter}\n"
+                    "  - {name: tag, uses: transform/filter, with: {mode: annotate, where: {field: "
+                    "i, lt: " + std::string(limit) + "}}}\n",
+                    100);
+  };
+  auto first = RunYaml(yaml("500"), dir / "o1", 2, nullptr, ckpt);
+  REQUIRE(first.report.status.ok());
+  CHECK(first.report.steps[1].batches_from_checkpoint == 0);
+  auto again = RunYaml(yaml("500"), dir / "o2", 2, nullptr, ckpt);
+  REQUIRE(again.report.status.ok());
+  CHECK(again.report.steps[1].batches_from_checkpoint == 21);
+  CHECK(again.report.steps[2].batches_from_checkpoint == 21);
+  CHECK(again.output == first.output);
+  // Damage two checkpoint files of the first step: they are recomputed.
+  size_t damaged = 0;
+  for (auto& d : fs::directory_iterator(ckpt)) {
+    fs::path f = d.path() / "3.ckpt";
+    if (!fs::exists(f) || damaged == 2) continue;
+    std::string bytes = ReadText(f);
+    WriteText(f, damaged == 0 ? bytes.substr(0, bytes.size() / 2) : bytes + "x");
+    ++damaged;
+  }
+  REQUIRE(damaged == 2);
+  auto recovered = RunYaml(yaml("500"), dir / "o3", 2, nullptr, ckpt);
+  REQUIRE(recovered.report.status.ok());
+  CHECK(recovered.output == first.output);
+  CHECK(recovered.report.steps[1].batches_from_checkpoint +
+            recovered.report.steps[2].batches_from_checkpoint == 40);
+  // Changing the last step's config recomputes it, not the step before it.
+  auto changed = RunYaml(yaml("700"), dir / "o4", 2, nullptr, ckpt);
+  REQUIRE(changed.report.status.ok());
+  CHECK(changed.report.steps[1].batches_from_checkpoint == 21);
+  CHECK(changed.report.steps[2].batches_from_checkpoint == 0);
+  CHECK(changed.output != first.output);
 }
