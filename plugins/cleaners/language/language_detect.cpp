@@ -445,8 +445,11 @@ Detection Detector::DetectCombined(std::string_view text, const ScriptStats& st)
   }
   size_t tokens = 0;
   std::vector<double> lex_votes(lexicon_langs_.size(), 0.0);
+  // In text of another script, Latin words (names, code, acronyms) do not vote.
+  const bool skip_ascii = st.dominant != "Latn";
   ForEachWord(text, kMaxVoteTokens, [&](std::string_view w) {
     ++tokens;
+    if (skip_ascii && static_cast<unsigned char>(w[0]) < 0x80) return;
     auto it = lexicon_.find(std::string(w));
     if (it == lexicon_.end()) return;
     uint64_t mask = it->second;
