@@ -516,14 +516,15 @@ std::string_view TextNormalizer::Normalize(std::string_view in) {
       }
       case NormStep::kLowercase: {
         if (ascii) {
+          // Branch-free so that it vectorises.
           dst.resize(cur.size());
-          bool any = false;
+          const unsigned char* src = reinterpret_cast<const unsigned char*>(cur.data());
+          char* out = dst.data();
           for (size_t i = 0; i < cur.size(); ++i) {
-            char c = AsciiLower(static_cast<unsigned char>(cur[i]));
-            any |= c != cur[i];
-            dst[i] = c;
+            unsigned char c = src[i];
+            out[i] = static_cast<char>(c + ((static_cast<unsigned char>(c - 'A') < 26u) << 5));
           }
-          changed = any;
+          changed = std::memcmp(out, cur.data(), cur.size()) != 0;
         } else {
           UErrorCode ec = U_ZERO_ERROR;
           dst.clear();
