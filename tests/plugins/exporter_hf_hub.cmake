@@ -1,0 +1,11 @@
+# test_exporter_hf_hub: publishes to tests/fixtures/fake_hub (cpp-httplib) and reads back with source/hf_hub.
+if(TARGET test_exporter_hf_hub)
+  if(NOT TARGET PkgConfig::WINNOW_HUB_HTTPLIB)
+    pkg_check_modules(WINNOW_HUB_HTTPLIB IMPORTED_TARGET cpp-httplib)
+  endif()
+  set(_hf_dir ${PROJECT_SOURCE_DIR}/plugins/sources/hf_hub)
+  target_sources(test_exporter_hf_hub PRIVATE ${_hf_dir}/hf_hub_common.cpp ${_hf_dir}/hf_hub_select.cpp)
+  target_include_directories(test_exporter_hf_hub PRIVATE ${_hf_dir} ${PROJECT_SOURCE_DIR}/tests/fixtures/fake_hub)
+  target_link_libraries(test_exporter_hf_hub PRIVATE PkgConfig::WINNOW_HUB_HTTPLIB yaml-cpp)
+  set_tests_properties(test_exporter_hf_hub PROPERTIES TIMEOUT 120)
+endif()
