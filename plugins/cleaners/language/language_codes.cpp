@@ -55,7 +55,7 @@ std::string_view Iso639_1FromIso639_3(std::string_view three) {
 }
 
 std::string_view LanguageOfScript(std::string_view script) {
-  // Scripts whose text is, in practice, one language. Hebrew (Yiddish),
+  // Scripts whose text is, in practice, one language. Tibetan (Dzongkha), Hebrew (Yiddish),
   // Bengali (Assamese), Ethiopic (Tigrinya) and Han (Chinese/Japanese) are
   // left to the detectors, which tell those languages apart.
   static const std::unordered_map<std::string_view, std::string_view> kMap = {
