@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "config/pipeline_spec.h"
+#include "dist/dist.h"
 #include "engine/executor.h"
 #include "engine/pipeline.h"
 #include "registry/registry.h"
@@ -212,7 +213,20 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 
+  std::unique_ptr<Distributed> dist = InitDistributed(nullptr, nullptr);
+  opt.dist = dist.get();
+  if (dist->world() > 1) {
+    opt.progress = opt.progress && dist->rank() == 0;
+    Console::Get().set_quiet(g.quiet || dist->rank() != 0);
+  }
   RunReport report = Execute(p, opt);
+  if (dist->rank() != 0) {
+    // Rank 0 prints the summary for the whole job.
+    if (!report.status.ok()) {
+      std::fprintf(stderr, "winnow: rank %d: %s\n", dist->rank(), report.status.message().c_str());
+    }
+    return report.status.ok() ? 0 : 1;
+  }
 
   // Summary.
   std::printf("pipeline '%s' %s in %s with %d threads\n", p.spec.name.c_str(),

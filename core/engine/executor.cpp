@@ -64,6 +64,7 @@ struct StepRt {
   StepNode* node = nullptr;
   int index = 0;
   StepStats stats;
+  std::unique_ptr<Communicator> comm;  // this step's own communicator (MPI)
   std::unique_ptr<StepContext> ctx;
   std::vector<std::unique_ptr<Queue>> inputs;  // one per `after` edge, owned by the consumer
   std::vector<Queue*> outputs;
@@ -138,6 +139,7 @@ class Run {
   void DriveExporter(StepRt& s);
   void Drive(StepRt& s);
   Result<LlmProvider*> GetLlm(std::string_view name);
+  Status CombineRanks(RunReport* report);
   size_t window() const { return threads_ * 2 + 1; }
   bool stopping() const { return cancelled_->load(std::memory_order_relaxed); }
 
@@ -173,6 +175,8 @@ void Run::Fail(StepRt& s, const Status& st) {
   }
   cancelled_->store(true);
   CloseAll();
+  // Under MPI the other ranks would wait forever in a collective: end the job.
+  if (opt_.dist && opt_.dist->world() > 1) opt_.dist->Abort(first_error_.message());
 }
 
 Result<LlmProvider*> Run::GetLlm(std::string_view name) {
@@ -621,6 +625,56 @@ void Run::Drive(StepRt& s) {
                         .count();
 }
 
+// Sums every rank's counts into rank 0's report (outputs are listed per rank).
+Status Run::CombineRanks(RunReport* report) {
+  Value mine = Value::MakeObject();
+  Array steps;
+  for (const auto& s : report->steps) {
+    Value v = Value::MakeObject();
+    v.set("rows_in", s.rows_in);
+    v.set("rows_out", s.rows_out);
+    v.set("dropped", s.dropped);
+    v.set("errors", s.errors);
+    Value reasons = Value::MakeObject();
+    for (const auto& [k, n] : s.reasons) reasons.set(k, n);
+    v.set("reasons", std::move(reasons));
+    Value counters = Value::MakeObject();
+    for (const auto& [k, n] : s.counters) counters.set(k, n);
+    v.set("counters", std::move(counters));
+    steps.push_back(std::move(v));
+  }
+  mine.set("steps", Value(std::move(steps)));
+  Array outputs;
+  for (const auto& o : report->outputs) outputs.emplace_back(o);
+  mine.set("outputs", Value(std::move(outputs)));
+  std::vector<std::string> all;
+  WINNOW_RETURN_IF_ERROR(shared_.comm->AllGather(mine.ToJson(), &all));
+  if (shared_.comm->rank() != 0) return Status::Ok();
+  report->outputs.clear();
+  for (auto& s : report->steps) {
+    s.rows_in = s.rows_out = s.dropped = s.errors = 0;
+    s.reasons.clear();
+    s.counters.clear();
+  }
+  for (const auto& text : all) {
+    auto v = Value::Parse(text);
+    if (!v.ok()) return v.status();
+    const Array& steps_v = v->find("steps")->as_array();
+    for (size_t i = 0; i < steps_v.size() && i < report->steps.size(); ++i) {
+      StepReport& s = report->steps[i];
+      const Value& x = steps_v[i];
+      s.rows_in += x.find("rows_in")->as_int();
+      s.rows_out += x.find("rows_out")->as_int();
+      s.dropped += x.find("dropped")->as_int();
+      s.errors += x.find("errors")->as_int();
+      for (const auto& [k, n] : x.find("reasons")->as_object()) s.reasons[k] += n.as_int();
+      for (const auto& [k, n] : x.find("counters")->as_object()) s.counters[k] += n.as_int();
+    }
+    for (const auto& o : v->find("outputs")->as_array()) report->outputs.push_back(o.as_string());
+  }
+  return Status::Ok();
+}
+
 RunReport Run::Go() {
   RunReport report;
   report.threads = static_cast<int>(threads_);
@@ -628,7 +682,9 @@ RunReport Run::Go() {
   shared_.output_dir = opt_.output_dir;
   shared_.cache_dir = opt_.cache_dir;
   shared_.cancelled = cancelled_;
-  shared_.comm = opt_.comm ? opt_.comm : &local_comm_;
+  std::unique_ptr<Communicator> world_comm;
+  if (opt_.dist && !opt_.comm) world_comm = opt_.dist->NewStepCommunicator();
+  shared_.comm = opt_.comm ? opt_.comm : world_comm ? world_comm.get() : &local_comm_;
   shared_.secrets = opt_.secrets;
   shared_.log_sink = opt_.log_sink;
   shared_.verbose = opt_.verbose;
@@ -649,10 +705,17 @@ RunReport Run::Go() {
     auto rt = std::make_unique<StepRt>();
     rt->node = &p_.steps[i];
     rt->index = static_cast<int>(i);
-    rt->ctx = std::make_unique<StepContext>(rt->node->spec.name, &shared_, &rt->stats);
+    if (opt_.dist && opt_.dist->world() > 1) rt->comm = opt_.dist->NewStepCommunicator();
+    rt->ctx = std::make_unique<StepContext>(rt->node->spec.name, &shared_, &rt->stats,
+                                            rt->comm.get());
+    std::string rejects_name = rt->node->spec.name;
+    if (shared_.comm->world() > 1) {
+      char suffix[32];
+      std::snprintf(suffix, sizeof(suffix), ".rank%05d", shared_.comm->rank());
+      rejects_name += suffix;
+    }
     rt->rejects = std::make_unique<RejectsWriter>(
-        opt_.output_dir / "rejects" / (rt->node->spec.name + ".jsonl"), rt->node->spec.name,
-        policy);
+        opt_.output_dir / "rejects" / (rejects_name + ".jsonl"), rt->node->spec.name, policy);
     if (rt->node->source) rt->source_index = sources++;
     bool row_wise = rt->node->stage && rt->node->stage->mode() == StageMode::kRowWise;
     bool wanted = opt_.checkpoint_policy == "all" ||
@@ -719,6 +782,11 @@ RunReport Run::Go() {
   }
   std::error_code rm_ec;
   fs::remove(opt_.output_dir / (".tmp-" + std::to_string(::getpid())), rm_ec);
+  if (shared_.comm->world() > 1) {
+    fs::remove(opt_.output_dir / (".tmp-" + std::to_string(::getpid()) + "-rank" +
+                                  std::to_string(shared_.comm->rank())),
+               rm_ec);
+  }
 
   if (failed_) {
     report.status = first_error_;
@@ -751,9 +819,15 @@ RunReport Run::Go() {
     for (auto& w : rt->written) report.outputs.push_back(w);
     report.steps.push_back(std::move(sr));
   }
+  if (shared_.comm->world() > 1) {
+    Status st = CombineRanks(&report);
+    if (!st.ok() && report.status.ok()) report.status = st;
+  }
   report.stats_file = opt_.output_dir / "stats.json";
-  Status st = WriteStatsJson(p_, report, report.stats_file);
-  if (!st.ok() && report.status.ok()) report.status = st;
+  if (shared_.comm->rank() == 0) {
+    Status st = WriteStatsJson(p_, report, report.stats_file);
+    if (!st.ok() && report.status.ok()) report.status = st;
+  }
   return report;
 }
 

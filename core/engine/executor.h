@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/pipeline.h"
+#include "dist/dist.h"
 #include "engine/step_context.h"
 
 namespace winnow::core {
@@ -30,7 +31,8 @@ struct ExecOptions {
   std::filesystem::path output_dir;  // resolved run.output_dir
   std::filesystem::path cache_dir;
   std::atomic<bool>* cancelled = nullptr;  // external cancellation flag (Ctrl-C)
-  Communicator* comm = nullptr;            // null = single process
+  Communicator* comm = nullptr;            // world communicator; null = single process
+  Distributed* dist = nullptr;             // MPI job (per-step communicators, abort); may be null
   bool progress = true;
   bool verbose = false;
   std::map<std::string, std::string> secrets;  // extra secrets (tests)

@@ -10,8 +10,9 @@
 
 namespace winnow::core {
 
-StepContext::StepContext(std::string step_name, RunShared* shared, StepStats* stats)
-    : name_(std::move(step_name)), shared_(shared), stats_(stats) {}
+StepContext::StepContext(std::string step_name, RunShared* shared, StepStats* stats,
+                         Communicator* comm)
+    : name_(std::move(step_name)), shared_(shared), stats_(stats), comm_(comm) {}
 
 void StepContext::Log(LogLevel level, std::string_view message) {
   if (level == LogLevel::kDebug && !shared_->verbose) return;
@@ -37,7 +38,9 @@ void StepContext::Count(std::string_view name, int64_t delta) {
 
 const std::filesystem::path& StepContext::temp_dir() const {
   std::call_once(temp_once_, [&] {
-    temp_dir_ = shared_->output_dir / (".tmp-" + std::to_string(::getpid())) / name_;
+    std::string owner = std::to_string(::getpid());
+    if (shared_->comm->world() > 1) owner += "-rank" + std::to_string(shared_->comm->rank());
+    temp_dir_ = shared_->output_dir / (".tmp-" + owner) / name_;
     std::error_code ec;
     std::filesystem::create_directories(temp_dir_, ec);
   });

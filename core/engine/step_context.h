@@ -44,7 +44,8 @@ struct RunShared {
 
 class StepContext final : public Context {
  public:
-  StepContext(std::string step_name, RunShared* shared, StepStats* stats);
+  StepContext(std::string step_name, RunShared* shared, StepStats* stats,
+              Communicator* comm = nullptr);
 
   const std::string& step_name() const override { return name_; }
   void Log(LogLevel level, std::string_view message) override;
@@ -57,7 +58,7 @@ class StepContext final : public Context {
   const std::filesystem::path& cache_dir() const override { return shared_->cache_dir; }
   Result<std::string> GetSecret(std::string_view env_name) override;
   Result<LlmProvider*> GetLlm(std::string_view name) override;
-  Communicator& comm() override { return *shared_->comm; }
+  Communicator& comm() override { return comm_ ? *comm_ : *shared_->comm; }
   void ReportProgress(uint64_t done, uint64_t total) override;
 
   // Removes the step's temp dir (if created).
@@ -67,6 +68,7 @@ class StepContext final : public Context {
   std::string name_;
   RunShared* shared_;
   StepStats* stats_;
+  Communicator* comm_;
   mutable std::once_flag temp_once_;
   mutable std::filesystem::path temp_dir_;
 };
