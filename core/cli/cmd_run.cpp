@@ -250,6 +250,7 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
                 (opt.output_dir / "rejects").c_str());
   }
   std::printf("stats: %s\n", report.stats_file.c_str());
+  std::printf("report: %s\n", (opt.output_dir / "report.html").c_str());
   int64_t resumed = 0;
   for (const auto& s : report.steps) resumed += s.batches_from_checkpoint;
   if (resumed > 0) {

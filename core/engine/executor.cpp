@@ -14,6 +14,7 @@
 #include "engine/rejects_writer.h"
 #include "engine/thread_pool.h"
 #include "report/console.h"
+#include "report/html_report.h"
 #include "report/progress.h"
 #include "winnow/io.h"
 #include "winnow/text.h"
@@ -826,6 +827,8 @@ RunReport Run::Go() {
   report.stats_file = opt_.output_dir / "stats.json";
   if (shared_.comm->rank() == 0) {
     Status st = WriteStatsJson(p_, report, report.stats_file);
+    if (!st.ok() && report.status.ok()) report.status = st;
+    st = WriteFileAtomic(opt_.output_dir / "report.html", RenderHtmlReport(p_.spec.name, report));
     if (!st.ok() && report.status.ok()) report.status = st;
   }
   return report;
