@@ -359,7 +359,7 @@ TEST_CASE("source/csv: gzip and zstd input", "[csv]") {
   }
   for (const char* name : {"in.csv.gz", "in.csv.zst"}) {
     INFO(name);
-    auto out = DriveSource("csv", Config((dir / name).string()), {.batch_size = 333});
+    auto out = DriveSource("csv", Config((dir / name).string()), Batched(333));
     REQUIRE(out.ok());
     REQUIRE(out->rows.size() == 2000);
     CHECK(out->rows[1999] == R"({"id":"1999","text":"row 1999\nsecond line"})");
@@ -405,15 +405,14 @@ TEST_CASE("source/csv: output does not depend on batch size; limit stops early",
   std::string body = "a,b\n";
   for (int i = 0; i < 500; ++i) body += std::to_string(i) + ",\"x\ny\"\n";
   WriteText(dir / "in.csv", body);
-  auto one = DriveSource("csv", Config((dir / "in.csv").string()), {.batch_size = 1});
-  auto many = DriveSource("csv", Config((dir / "in.csv").string()), {.batch_size = 1000});
+  auto one = DriveSource("csv", Config((dir / "in.csv").string()), Batched(1));
+  auto many = DriveSource("csv", Config((dir / "in.csv").string()), Batched(1000));
   REQUIRE(one.ok());
   REQUIRE(many.ok());
   CHECK(one->rows == many->rows);
   CHECK(one->ids == many->ids);
   CHECK(one->locations == many->locations);
-  auto limited =
-      DriveSource("csv", Config((dir / "in.csv").string(), R"("limit": 7)"), {.batch_size = 3});
+  auto limited = DriveSource("csv", Config((dir / "in.csv").string(), R"("limit": 7)"), Batched(3));
   REQUIRE(limited.ok());
   CHECK(limited->rows.size() == 7);
 }
@@ -449,7 +448,7 @@ TEST_CASE("source/csv: shards by rank, every row read once, same row ids", "[csv
     std::map<uint64_t, std::string> got;
     size_t rejects = 0;
     for (int rank = 0; rank < world; ++rank) {
-      auto part = DriveSource("csv", config, {.rank = rank, .world = world, .batch_size = 100});
+      auto part = DriveSource("csv", config, Sharded(rank, world, 100));
       REQUIRE(part.ok());
       rejects += part->rejects.size();
       for (size_t i = 0; i < part->rows.size(); ++i) {

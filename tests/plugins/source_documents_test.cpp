@@ -247,7 +247,7 @@ TEST_CASE("source/documents: shards files by rank with stable row ids", "[docume
     WriteText(dir / ("d" + std::to_string(i % 4)) / ("f" + std::to_string(i) + ".md"),
               "---\nn: " + std::to_string(i) + "\n---\ntext " + std::to_string(i) + "\n");
   }
-  auto all = DriveSource("documents", Config(dir.path()), {.batch_size = 5});
+  auto all = DriveSource("documents", Config(dir.path()), Batched(5));
   REQUIRE(all.ok());
   REQUIRE(all->rows.size() == 23);
   std::map<uint64_t, std::string> expected;
@@ -255,8 +255,7 @@ TEST_CASE("source/documents: shards files by rank with stable row ids", "[docume
   for (int world : {2, 4}) {
     std::map<uint64_t, std::string> got;
     for (int rank = 0; rank < world; ++rank) {
-      auto part = DriveSource("documents", Config(dir.path()),
-                              {.rank = rank, .world = world, .batch_size = 3});
+      auto part = DriveSource("documents", Config(dir.path()), Sharded(rank, world, 3));
       REQUIRE(part.ok());
       for (size_t i = 0; i < part->rows.size(); ++i) {
         CHECK(got.emplace(part->ids[i].ordinal, part->rows[i]).second);

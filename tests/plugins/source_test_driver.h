@@ -98,6 +98,19 @@ struct DriveOptions {
   std::function<void()> between_reads;
 };
 
+inline DriveOptions Batched(size_t batch_size) {
+  DriveOptions o;
+  o.batch_size = batch_size;
+  return o;
+}
+inline DriveOptions Sharded(int rank, int world, size_t batch_size = 1000) {
+  DriveOptions o;
+  o.rank = rank;
+  o.world = world;
+  o.batch_size = batch_size;
+  return o;
+}
+
 // Loads KIND/NAME once per process; the registry lives until exit.
 inline Result<const PluginDescriptor*> LoadDescriptor(const std::string& kind,
                                                       const std::string& name) {

@@ -276,6 +276,7 @@ class FeedbackSource final : public Source {
       opt.stable_scan = true;
       WINNOW_ASSIGN_OR_RETURN(cursor_, OpenPostgres(opt, query_));
     }
+    for (const auto& notice : cursor_->TakeNotices()) ctx.Info(notice);
     // Every column we need must be in the result.
     const auto& cols = cursor_->columns();
     auto check = [&](const std::string& col, const char* key) -> Status {
@@ -362,6 +363,7 @@ class FeedbackSource final : public Source {
                                 std::string_view(base + p.offset, p.length), p.line);
       }
     }
+    for (const auto& notice : cursor_->TakeNotices()) ctx.Info(notice);
     ctx.Count("rows_read", static_cast<int64_t>(got));
     ctx.ReportProgress(rows_seen_, 0);
     if (done_) {

@@ -49,6 +49,9 @@ class DbCursor {
   virtual Result<size_t> Fetch(size_t n, std::vector<DbRow>* rows) = 0;
   // Ends the query (and transaction) and disconnects. Idempotent.
   virtual Status Close() = 0;
+  // Server notices (PostgreSQL NOTICE/WARNING messages) since the last call;
+  // the source logs them (libpq would otherwise print them to stderr).
+  virtual std::vector<std::string> TakeNotices() { return {}; }
 };
 
 struct PostgresOptions {

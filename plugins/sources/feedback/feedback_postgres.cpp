@@ -1,6 +1,7 @@
 // PostgreSQL cursor (libpq): a server-side cursor in a read-only REPEATABLE READ
 // transaction, read with FETCH FORWARD n, text-format results.
 #include <string>
+#include <utility>
 
 #include "feedback_db.h"
 
@@ -71,6 +72,7 @@ class PostgresCursor final : public DbCursor {
                             opt_.conninfo.c_str(), "UTF8",   nullptr};
     conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (!conn_) return Status::IOError("cannot connect to PostgreSQL: out of memory");
+    PQsetNoticeProcessor(conn_, &PostgresCursor::OnNotice, this);
     if (PQstatus(conn_) != CONNECTION_OK) {
       std::string msg = Tidy(PQerrorMessage(conn_));
       bool auth = msg.find("password authentication failed") != std::string::npos ||
@@ -102,6 +104,8 @@ class PostgresCursor final : public DbCursor {
   }
 
   const std::vector<std::string>& columns() const override { return columns_; }
+
+  std::vector<std::string> TakeNotices() override { return std::exchange(notices_, {}); }
 
   Result<size_t> Fetch(size_t n, std::vector<DbRow>* rows) override {
     size_t got = 0;
@@ -179,8 +183,13 @@ class PostgresCursor final : public DbCursor {
     if (st == PGRES_TUPLES_OK) return Status::Ok();
     std::string msg = Tidy(chunk_ ? PQresultErrorMessage(chunk_.get()) : PQerrorMessage(conn_));
     if (msg == "no message from libpq") msg = Tidy(PQerrorMessage(conn_));
+    // Class 08 (connection exception) and 57P (operator intervention: the backend
+    // was terminated, the server is shutting down) mean the session is gone.
+    const char* state = chunk_ ? PQresultErrorField(chunk_.get(), PG_DIAG_SQLSTATE) : nullptr;
+    std::string sqlstate = state ? state : "";
     chunk_.reset();
-    bool lost = PQstatus(conn_) == CONNECTION_BAD;
+    bool lost = PQstatus(conn_) == CONNECTION_BAD || sqlstate.starts_with("08") ||
+                sqlstate.starts_with("57P");
     std::string what = lost ? "the PostgreSQL connection was lost while reading the results of "
                             : "PostgreSQL failed while reading the results of ";
     Status s = Status::IOError(what + QueryForMessage(query_) + " after " +
@@ -192,8 +201,14 @@ class PostgresCursor final : public DbCursor {
     return s;
   }
 
+  static void OnNotice(void* self, const char* message) {
+    auto* c = static_cast<PostgresCursor*>(self);
+    if (c->notices_.size() < 100) c->notices_.push_back("PostgreSQL: " + Tidy(message));
+  }
+
   PostgresOptions opt_;
   std::string query_;
+  std::vector<std::string> notices_;
   PGconn* conn_ = nullptr;
   bool in_tx_ = false;
   PgResult chunk_;
