@@ -189,6 +189,21 @@ TextField Record::GetText(std::string_view key, std::string& scratch) const {
     out.state = t == od::json_type::null ? FieldState::kNull : FieldState::kWrongType;
     return out;
   }
+  out.found_type = ValueType::kString;
+  // Without escapes the text is the source bytes between the quotes: no copy.
+  std::string_view tok = v.raw_json_token();
+  size_t close = tok.rfind('"');
+  if (!tok.empty() && tok[0] == '"' && close > 0 && tok.find('\\') == std::string_view::npos) {
+    std::string_view text = tok.substr(1, close - 1);
+    // Stage 1 validated UTF-8 and string boundaries; control characters are not allowed raw.
+    bool clean = true;
+    for (unsigned char c : text) clean &= c >= 0x20;
+    if (clean) {
+      out.state = FieldState::kPresent;
+      out.text = text;
+      return out;
+    }
+  }
   std::string_view s;
   if (v.get_string().get(s)) {
     out.state = FieldState::kMalformed;
@@ -196,7 +211,6 @@ TextField Record::GetText(std::string_view key, std::string& scratch) const {
   }
   scratch.assign(s.data(), s.size());
   out.state = FieldState::kPresent;
-  out.found_type = ValueType::kString;
   out.text = scratch;
   return out;
 }

@@ -81,7 +81,9 @@ class Record {
   std::string_view raw() const { return raw_; }
   bool edited() const { return !edits_.empty() || !removed_.empty(); }
 
-  // Reads a top-level string member. `scratch` may receive the unescaped text.
+  // Reads a top-level string member. Text without escapes is returned as a
+  // view of the source bytes (no copy); otherwise it is unescaped into
+  // `scratch`. Either way the view lives as long as the record and scratch.
   TextField GetText(std::string_view key, std::string& scratch) const;
 
   // Reads a top-level member as a Value (materialises that member only).
