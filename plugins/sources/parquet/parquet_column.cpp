@@ -1,0 +1,1371 @@
+#include "parquet_column.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "winnow/text.h"
+#include "winnow/value.h"
+
+namespace winnow::parquet {
+
+// ---------------------------------------------------------------------------
+// ColumnChunkReader
+
+ColumnChunkReader::ColumnChunkReader(const SchemaNode& leaf, const ColumnMetaData& meta,
+                                     std::string_view chunk, bool verify_crc)
+    : leaf_(leaf), meta_(meta), chunk_(chunk), verify_crc_(verify_crc) {}
+
+Status ColumnChunkReader::Fail(std::string message) const {
+  return Status::Corruption("column '" + leaf_.path + "': " + message);
+}
+
+Status ColumnChunkReader::Init() {
+  if (meta_.type != leaf_.type) {
+    return Fail("the column chunk says its type is " + std::string(TypeName(meta_.type)) +
+                " but the schema says " + std::string(TypeName(leaf_.type)));
+  }
+  if (!CodecSupported(meta_.codec)) {
+    if (meta_.codec == Codec::kLzo) {
+      return Status::Unimplemented("column '" + leaf_.path +
+                                   "' uses the LZO codec, which this build cannot read (no LZO "
+                                   "library on Debian); rewrite the file with ZSTD or SNAPPY");
+    }
+    return Status::Unimplemented("column '" + leaf_.path + "' uses unknown compression codec " +
+                                 std::to_string(static_cast<int>(meta_.codec)));
+  }
+  if (meta_.num_values < 0) return Fail("negative num_values in the column metadata");
+  rep_width_ = BitWidth(static_cast<uint64_t>(leaf_.max_rep));
+  def_width_ = BitWidth(static_cast<uint64_t>(leaf_.max_def));
+  return Status::Ok();
+}
+
+Status ColumnChunkReader::SetupLevels(const uint8_t* data, size_t size, Encoding rep_enc,
+                                      Encoding def_enc, size_t num_values, bool v2,
+                                      size_t rep_bytes, size_t def_bytes, size_t* consumed) {
+  if (v2) {
+    rep_bit_packed_ = def_bit_packed_ = false;
+    rep_rle_.Init(data, rep_bytes, rep_width_);
+    def_rle_.Init(data + rep_bytes, def_bytes, def_width_);
+    *consumed = rep_bytes + def_bytes;
+    return Status::Ok();
+  }
+  size_t pos = 0;
+  auto setup = [&](int max_level, int width, Encoding enc, bool* bit_packed,
+                   RleBitPackedDecoder* rle, BitPackedLevelDecoder* bp,
+                   const char* what) -> Status {
+    if (max_level == 0) return Status::Ok();
+    if (enc == Encoding::kRle) {
+      if (size - pos < 4) return Fail(std::string(what) + " levels are truncated");
+      uint32_t len;
+      std::memcpy(&len, data + pos, 4);
+      pos += 4;
+      if (len > size - pos) {
+        return Fail(std::string(what) + " levels claim " + std::to_string(len) +
+                    " bytes but the page has " + std::to_string(size - pos) + " left");
+      }
+      rle->Init(data + pos, len, width);
+      *bit_packed = false;
+      pos += len;
+    } else if (enc == Encoding::kBitPacked) {
+      uint64_t bytes = (static_cast<uint64_t>(num_values) * static_cast<uint64_t>(width) + 7) / 8;
+      if (bytes > size - pos) return Fail(std::string(what) + " levels are truncated");
+      bp->Init(data + pos, static_cast<size_t>(bytes), width);
+      *bit_packed = true;
+      pos += static_cast<size_t>(bytes);
+    } else {
+      return Status::Unimplemented("column '" + leaf_.path + "': " + what + " level encoding " +
+                                   std::string(EncodingName(enc)) + " is not supported");
+    }
+    return Status::Ok();
+  };
+  WINNOW_RETURN_IF_ERROR(setup(leaf_.max_rep, rep_width_, rep_enc, &rep_bit_packed_, &rep_rle_,
+                               &rep_bp_, "repetition"));
+  WINNOW_RETURN_IF_ERROR(setup(leaf_.max_def, def_width_, def_enc, &def_bit_packed_, &def_rle_,
+                               &def_bp_, "definition"));
+  *consumed = pos;
+  return Status::Ok();
+}
+
+Status ColumnChunkReader::NextPage(bool* done) {
+  *done = false;
+  for (;;) {
+    if (entries_paged_ >= meta_.num_values) {
+      *done = true;
+      return Status::Ok();
+    }
+    if (pos_ >= chunk_.size()) {
+      return Fail("the column chunk ends after " + std::to_string(entries_paged_) + " of its " +
+                  std::to_string(meta_.num_values) + " values");
+    }
+    size_t header_size = 0;
+    auto header = ParsePageHeader(chunk_.substr(pos_), &header_size);
+    if (!header.ok()) {
+      return Fail(header.status().message() + " (page at chunk offset " + std::to_string(pos_) +
+                  ")");
+    }
+    const PageHeader& h = *header;
+    pos_ += header_size;
+    size_t body_size = static_cast<size_t>(h.compressed_page_size);
+    if (body_size > chunk_.size() - pos_) {
+      return Fail(std::string(PageTypeName(h.type)) + " of " + std::to_string(body_size) +
+                  " bytes runs past the end of the column chunk (" +
+                  std::to_string(chunk_.size() - pos_) + " bytes left)");
+    }
+    std::string_view body = chunk_.substr(pos_, body_size);
+    pos_ += body_size;
+    if (verify_crc_ && h.crc) {
+      uint32_t computed = Crc32(body);
+      if (computed != static_cast<uint32_t>(*h.crc)) {
+        char buf[80];
+        std::snprintf(buf, sizeof(buf), "stored CRC %08x, computed %08x",
+                      static_cast<uint32_t>(*h.crc), computed);
+        return Fail("page checksum mismatch in a " + std::string(PageTypeName(h.type)) + " (" +
+                    buf + "): the page is corrupt");
+      }
+    }
+    ++pages_;
+    size_t want = static_cast<size_t>(h.uncompressed_page_size);
+    switch (h.type) {
+      case PageType::kDictionaryPage: {
+        if (!h.dictionary_page_header) return Fail("dictionary page without its header");
+        if (dict_) return Fail("the column chunk has a second dictionary page");
+        if (entries_paged_ > 0) return Fail("dictionary page after data pages");
+        const auto& dh = *h.dictionary_page_header;
+        if (dh.encoding != Encoding::kPlain && dh.encoding != Encoding::kPlainDictionary) {
+          return Status::Unimplemented("column '" + leaf_.path + "': dictionary page encoding " +
+                                       std::string(EncodingName(dh.encoding)) +
+                                       " is not supported");
+        }
+        if (dh.num_values < 0) return Fail("dictionary page has a negative value count");
+        dict_ = std::make_unique<Dictionary>();
+        Status st = decompressor_.Decompress(meta_.codec, body, want, &dict_->page);
+        if (!st.ok()) return Fail("dictionary page: " + st.message());
+        bytes_decompressed_ += want;
+        st = DecodeDictionary(leaf_.type, leaf_.type_length, static_cast<size_t>(dh.num_values),
+                              dict_.get());
+        if (!st.ok()) return Fail("dictionary page: " + st.message());
+        continue;
+      }
+      case PageType::kDataPage: {
+        if (!h.data_page_header) return Fail("DATA_PAGE without its data_page_header");
+        const auto& dh = *h.data_page_header;
+        if (dh.num_values < 0) return Fail("data page has a negative value count");
+        Status st = decompressor_.Decompress(meta_.codec, body, want, &page_);
+        if (!st.ok()) return Fail(st.message());
+        bytes_decompressed_ += want;
+        size_t consumed = 0;
+        WINNOW_RETURN_IF_ERROR(SetupLevels(
+            page_.data(), page_.size(), dh.repetition_level_encoding, dh.definition_level_encoding,
+            static_cast<size_t>(dh.num_values), false, 0, 0, &consumed));
+        auto dec = MakeValueDecoder(dh.encoding, leaf_.type, leaf_.type_length,
+                                    page_.data() + consumed, page_.size() - consumed, dict_.get());
+        if (!dec.ok()) return dec.status().WithContext("column '" + leaf_.path + "'");
+        values_ = std::move(dec).value();
+        page_left_ = static_cast<size_t>(dh.num_values);
+        break;
+      }
+      case PageType::kDataPageV2: {
+        if (!h.data_page_header_v2) return Fail("DATA_PAGE_V2 without its data_page_header_v2");
+        const auto& dh = *h.data_page_header_v2;
+        if (dh.num_values < 0 || dh.repetition_levels_byte_length < 0 ||
+            dh.definition_levels_byte_length < 0) {
+          return Fail("DATA_PAGE_V2 header has negative counts");
+        }
+        size_t rl = static_cast<size_t>(dh.repetition_levels_byte_length);
+        size_t dl = static_cast<size_t>(dh.definition_levels_byte_length);
+        if (rl + dl > body.size() || rl + dl > want) {
+          return Fail("DATA_PAGE_V2 level lengths (" + std::to_string(rl) + " + " +
+                      std::to_string(dl) + " bytes) exceed the page");
+        }
+        size_t consumed = 0;
+        WINNOW_RETURN_IF_ERROR(SetupLevels(
+            reinterpret_cast<const uint8_t*>(body.data()), rl + dl, Encoding::kRle, Encoding::kRle,
+            static_cast<size_t>(dh.num_values), true, rl, dl, &consumed));
+        std::string_view rest = body.substr(rl + dl);
+        const uint8_t* vdata;
+        size_t vsize;
+        if (dh.is_compressed && meta_.codec != Codec::kUncompressed) {
+          Status st = decompressor_.Decompress(meta_.codec, rest, want - rl - dl, &page_);
+          if (!st.ok()) return Fail(st.message());
+          bytes_decompressed_ += want - rl - dl;
+          vdata = page_.data();
+          vsize = page_.size();
+        } else {
+          if (rest.size() != want - rl - dl) {
+            return Fail("uncompressed DATA_PAGE_V2 holds " + std::to_string(rest.size()) +
+                        " value bytes but its header says " + std::to_string(want - rl - dl));
+          }
+          vdata = reinterpret_cast<const uint8_t*>(rest.data());
+          vsize = rest.size();
+        }
+        auto dec =
+            MakeValueDecoder(dh.encoding, leaf_.type, leaf_.type_length, vdata, vsize, dict_.get());
+        if (!dec.ok()) return dec.status().WithContext("column '" + leaf_.path + "'");
+        values_ = std::move(dec).value();
+        page_left_ = static_cast<size_t>(dh.num_values);
+        break;
+      }
+      default:
+        continue;  // index pages and page types from newer writers carry no values
+    }
+    entries_paged_ += static_cast<int64_t>(page_left_);
+    if (entries_paged_ > meta_.num_values) {
+      return Fail("the pages hold more than the " + std::to_string(meta_.num_values) +
+                  " values the column metadata announces");
+    }
+    if (page_left_ > 0) return Status::Ok();
+  }
+}
+
+Status ColumnChunkReader::NextBatch() {
+  n_ = 0;
+  batch_.Clear();
+  if (page_left_ == 0) {
+    bool done = false;
+    WINNOW_RETURN_IF_ERROR(NextPage(&done));
+    if (done) return Status::Ok();
+  }
+  size_t k = std::min(kBatch, page_left_);
+  if (leaf_.max_rep > 0) {
+    size_t got = rep_bit_packed_ ? rep_bp_.GetBatch(rep_, k) : rep_rle_.GetBatch(rep_, k);
+    if (got < k) return Fail("the repetition levels end before the page's values do");
+    for (size_t i = 0; i < k; ++i) {
+      if (rep_[i] > leaf_.max_rep) {
+        return Fail("repetition level " + std::to_string(rep_[i]) + " is above the maximum " +
+                    std::to_string(leaf_.max_rep));
+      }
+    }
+  } else {
+    std::memset(rep_, 0, k * sizeof(uint16_t));
+  }
+  size_t present = k;
+  if (leaf_.max_def > 0) {
+    size_t got = def_bit_packed_ ? def_bp_.GetBatch(def_, k) : def_rle_.GetBatch(def_, k);
+    if (got < k) return Fail("the definition levels end before the page's values do");
+    const uint16_t max_def = static_cast<uint16_t>(leaf_.max_def);
+    present = 0;
+    uint16_t worst = 0;
+    for (size_t i = 0; i < k; ++i) {
+      present += def_[i] == max_def;
+      worst = std::max(worst, def_[i]);
+    }
+    if (worst > max_def) {
+      return Fail("definition level " + std::to_string(worst) + " is above the maximum " +
+                  std::to_string(leaf_.max_def));
+    }
+  } else {
+    std::fill(def_, def_ + k, uint16_t{0});
+  }
+  Status st = values_->Decode(present, &batch_);
+  if (!st.ok()) return st.WithContext("column '" + leaf_.path + "'");
+  page_left_ -= k;
+  entries_read_ += static_cast<int64_t>(k);
+  n_ = k;
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Formatting helpers
+
+namespace {
+
+void AppendInt(std::string& out, int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
+void AppendUInt(std::string& out, uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
+void Append2(std::string& out, int v) {
+  out.push_back(static_cast<char>('0' + v / 10));
+  out.push_back(static_cast<char>('0' + v % 10));
+}
+
+void AppendFraction(std::string& out, int64_t frac, int digits) {
+  char buf[12];
+  for (int i = digits - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  out.push_back('.');
+  out.append(buf, static_cast<size_t>(digits));
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+void AppendFloat(std::string& out, float f) {
+  if (!std::isfinite(f)) {
+    out += "null";
+    return;
+  }
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), f);
+  std::string_view text(buf, static_cast<size_t>(end - buf));
+  out += text;
+  if (text.find_first_of(".eEn") == std::string_view::npos) out += ".0";
+}
+
+// Decimal digits of an unsigned 128-bit value.
+std::string Digits128(unsigned __int128 v) {
+  if (v == 0) return "0";
+  char buf[48];
+  int i = 48;
+  while (v > 0) {
+    buf[--i] = static_cast<char>('0' + static_cast<int>(v % 10));
+    v /= 10;
+  }
+  return std::string(buf + i, static_cast<size_t>(48 - i));
+}
+
+void AppendScaled(std::string& out, bool negative, std::string digits, int32_t scale) {
+  if (digits == "0") negative = false;
+  if (negative) out.push_back('-');
+  if (scale <= 0) {
+    out += digits;
+    if (digits != "0") out.append(static_cast<size_t>(std::min<int32_t>(-scale, 1000)), '0');
+    return;
+  }
+  size_t s = static_cast<size_t>(std::min<int32_t>(scale, 1000));
+  if (digits.size() <= s) digits.insert(0, s - digits.size() + 1, '0');
+  out.append(digits, 0, digits.size() - s);
+  out.push_back('.');
+  out.append(digits, digits.size() - s, s);
+}
+
+void AppendDecimal128(std::string& out, __int128 v, int32_t scale) {
+  bool neg = v < 0;
+  unsigned __int128 mag =
+      neg ? static_cast<unsigned __int128>(0) - static_cast<unsigned __int128>(v)
+          : static_cast<unsigned __int128>(v);
+  AppendScaled(out, neg, Digits128(mag), scale);
+}
+
+// Bytes worth showing as text: valid UTF-8 without control characters other
+// than tab, newline and carriage return.
+bool LooksLikeText(std::string_view s) {
+  for (unsigned char ch : s) {
+    if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') return false;
+  }
+  return IsValidUtf8(s);
+}
+
+// WKB (ISO and EWKB flavours) -> GeoJSON. False on malformed input.
+class WkbReader {
+ public:
+  WkbReader(std::string_view b, std::string& out)
+      : p_(reinterpret_cast<const uint8_t*>(b.data())), n_(b.size()), out_(out) {}
+  bool Run() { return Geometry(0) && pos_ == n_; }
+
+ private:
+  struct Header {
+    bool le = true;
+    uint32_t base = 0;
+    int dims = 2;
+  };
+  bool ReadHeader(Header* h) {
+    if (pos_ >= n_) return false;
+    uint8_t order = p_[pos_++];
+    if (order > 1) return false;
+    h->le = order == 1;
+    uint32_t type;
+    if (!U32(h->le, &type)) return false;
+    bool z = type & 0x80000000u, m = type & 0x40000000u;
+    if (type & 0x20000000u) {
+      uint32_t srid;
+      if (!U32(h->le, &srid)) return false;
+    }
+    type &= 0x0fffffffu;
+    uint32_t flavour = type / 1000;
+    h->base = type % 1000;
+    if (flavour == 1 || flavour == 3) z = true;
+    if (flavour == 2 || flavour == 3) m = true;
+    if (flavour > 3 || h->base < 1 || h->base > 7) return false;
+    h->dims = 2 + (z ? 1 : 0) + (m ? 1 : 0);
+    return true;
+  }
+  bool U32(bool le, uint32_t* v) {
+    if (n_ - pos_ < 4) return false;
+    const uint8_t* q = p_ + pos_;
+    *v = le ? (uint32_t{q[0]} | uint32_t{q[1]} << 8 | uint32_t{q[2]} << 16 | uint32_t{q[3]} << 24)
+            : (uint32_t{q[3]} | uint32_t{q[2]} << 8 | uint32_t{q[1]} << 16 | uint32_t{q[0]} << 24);
+    pos_ += 4;
+    return true;
+  }
+  bool Count(bool le, size_t min_bytes_each, uint32_t* count) {
+    if (!U32(le, count)) return false;
+    return static_cast<uint64_t>(*count) * min_bytes_each <= n_ - pos_;
+  }
+  bool Point(const Header& h, bool allow_empty) {
+    if (n_ - pos_ < static_cast<size_t>(h.dims) * 8) return false;
+    double v[4];
+    bool all_nan = true;
+    for (int i = 0; i < h.dims; ++i) {
+      uint8_t b[8];
+      std::memcpy(b, p_ + pos_, 8);
+      if (!h.le) std::reverse(b, b + 8);
+      std::memcpy(&v[i], b, 8);
+      pos_ += 8;
+      all_nan = all_nan && std::isnan(v[i]);
+    }
+    out_.push_back('[');
+    if (!(allow_empty && all_nan)) {
+      for (int i = 0; i < h.dims; ++i) {
+        if (i) out_.push_back(',');
+        AppendJsonDouble(out_, v[i]);
+      }
+    }
+    out_.push_back(']');
+    return true;
+  }
+  bool Points(const Header& h) {
+    uint32_t n;
+    if (!Count(h.le, static_cast<size_t>(h.dims) * 8, &n)) return false;
+    out_.push_back('[');
+    for (uint32_t i = 0; i < n; ++i) {
+      if (i) out_.push_back(',');
+      if (!Point(h, false)) return false;
+    }
+    out_.push_back(']');
+    return true;
+  }
+  bool Rings(const Header& h) {
+    uint32_t n;
+    if (!Count(h.le, 4, &n)) return false;
+    out_.push_back('[');
+    for (uint32_t i = 0; i < n; ++i) {
+      if (i) out_.push_back(',');
+      if (!Points(h)) return false;
+    }
+    out_.push_back(']');
+    return true;
+  }
+  // Coordinates of a geometry whose header was read.
+  bool Coordinates(const Header& h, int depth) {
+    switch (h.base) {
+      case 1:
+        return Point(h, true);
+      case 2:
+        return Points(h);
+      case 3:
+        return Rings(h);
+      case 4:
+      case 5:
+      case 6: {
+        uint32_t n;
+        if (!Count(h.le, 5, &n)) return false;
+        out_.push_back('[');
+        for (uint32_t i = 0; i < n; ++i) {
+          if (i) out_.push_back(',');
+          Header sub;
+          if (!ReadHeader(&sub) || sub.base != h.base - 3) return false;
+          if (!Coordinates(sub, depth + 1)) return false;
+        }
+        out_.push_back(']');
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+  bool Geometry(int depth) {
+    if (depth > 32) return false;
+    Header h;
+    if (!ReadHeader(&h)) return false;
+    static const char* kNames[] = {
+        "",           "Point",           "LineString",   "Polygon",
+        "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"};
+    out_ += "{\"type\":\"";
+    out_ += kNames[h.base];
+    if (h.base == 7) {
+      out_ += "\",\"geometries\":[";
+      uint32_t n;
+      if (!Count(h.le, 5, &n)) return false;
+      for (uint32_t i = 0; i < n; ++i) {
+        if (i) out_.push_back(',');
+        if (!Geometry(depth + 1)) return false;
+      }
+      out_ += "]}";
+      return true;
+    }
+    out_ += "\",\"coordinates\":";
+    if (!Coordinates(h, depth)) return false;
+    out_.push_back('}');
+    return true;
+  }
+
+  const uint8_t* p_;
+  size_t n_, pos_ = 0;
+  std::string& out_;
+};
+
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
+
+void AppendDate(std::string& out, int64_t days) {
+  // Howard Hinnant's civil_from_days.
+  int64_t z = days + 719468;
+  int64_t era = FloorDiv(z, 146097);
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  if (y >= 0 && y <= 9999) {
+    char buf[4] = {static_cast<char>('0' + y / 1000), static_cast<char>('0' + y / 100 % 10),
+                   static_cast<char>('0' + y / 10 % 10), static_cast<char>('0' + y % 10)};
+    out.append(buf, 4);
+  } else {
+    out.push_back(y < 0 ? '-' : '+');
+    uint64_t a = y < 0 ? static_cast<uint64_t>(-(y + 1)) + 1 : static_cast<uint64_t>(y);
+    std::string digits = std::to_string(a);
+    // ECMAScript's expanded years: a sign and at least six digits.
+    if (digits.size() < 6) out.append(6 - digits.size(), '0');
+    out += digits;
+  }
+  out.push_back('-');
+  Append2(out, static_cast<int>(m));
+  out.push_back('-');
+  Append2(out, static_cast<int>(d));
+}
+
+static void AppendTimeOfDay(std::string& out, int64_t rem, int64_t per_sec, int digits) {
+  int64_t secs = rem / per_sec;
+  int64_t frac = rem % per_sec;
+  Append2(out, static_cast<int>(secs / 3600));
+  out.push_back(':');
+  Append2(out, static_cast<int>(secs / 60 % 60));
+  out.push_back(':');
+  Append2(out, static_cast<int>(secs % 60));
+  AppendFraction(out, frac, digits);
+}
+
+static int64_t PerSecond(TimeUnit unit, int* digits) {
+  switch (unit) {
+    case TimeUnit::kMillis:
+      *digits = 3;
+      return 1000;
+    case TimeUnit::kMicros:
+      *digits = 6;
+      return 1000000;
+    case TimeUnit::kNanos:
+      *digits = 9;
+      return 1000000000;
+  }
+  *digits = 3;
+  return 1000;
+}
+
+void AppendTimestamp(std::string& out, int64_t value, TimeUnit unit, bool utc) {
+  int digits;
+  int64_t per_sec = PerSecond(unit, &digits);
+  int64_t per_day = per_sec * 86400;
+  int64_t days = FloorDiv(value, per_day);
+  int64_t rem = value - days * per_day;
+  AppendDate(out, days);
+  out.push_back('T');
+  AppendTimeOfDay(out, rem, per_sec, digits);
+  if (utc) out.push_back('Z');
+}
+
+void AppendDecimal(std::string& out, std::string_view be, int32_t scale) {
+  if (be.empty()) {
+    AppendScaled(out, false, "0", scale);
+    return;
+  }
+  auto u = reinterpret_cast<const uint8_t*>(be.data());
+  bool neg = (u[0] & 0x80) != 0;
+  if (be.size() <= 16) {
+    unsigned __int128 v = neg ? ~static_cast<unsigned __int128>(0) : 0;
+    for (size_t i = 0; i < be.size(); ++i) v = (v << 8) | u[i];
+    AppendDecimal128(out, static_cast<__int128>(v), scale);
+    return;
+  }
+  // Arbitrary length: magnitude in base 2^32 limbs, then divide by 10^9 repeatedly.
+  std::vector<uint8_t> mag(u, u + be.size());
+  if (neg) {
+    for (auto& b : mag) b = static_cast<uint8_t>(~b);
+    for (size_t i = mag.size(); i-- > 0;) {
+      if (++mag[i] != 0) break;
+    }
+  }
+  std::vector<uint32_t> limbs;  // most significant first
+  for (size_t i = mag.size(); i > 0;) {
+    size_t lo = i >= 4 ? i - 4 : 0;
+    uint32_t limb = 0;
+    for (size_t j = lo; j < i; ++j) limb = (limb << 8) | mag[j];
+    limbs.push_back(limb);
+    i = lo;
+  }
+  std::reverse(limbs.begin(), limbs.end());
+  while (!limbs.empty() && limbs.front() == 0) limbs.erase(limbs.begin());
+  std::string digits;
+  while (!limbs.empty()) {
+    uint64_t rem = 0;
+    for (auto& l : limbs) {
+      uint64_t acc = (rem << 32) | l;
+      l = static_cast<uint32_t>(acc / 1000000000);
+      rem = acc % 1000000000;
+    }
+    while (!limbs.empty() && limbs.front() == 0) limbs.erase(limbs.begin());
+    char buf[10];
+    for (int i = 8; i >= 0; --i) {
+      buf[i] = static_cast<char>('0' + rem % 10);
+      rem /= 10;
+    }
+    digits.insert(0, buf, 9);
+  }
+  size_t nz = digits.find_first_not_of('0');
+  digits = nz == std::string::npos ? "0" : digits.substr(nz);
+  AppendScaled(out, neg, digits, scale);
+}
+
+double HalfToDouble(uint16_t h) {
+  int sign = h >> 15, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  double v;
+  if (exp == 0) {
+    v = std::ldexp(static_cast<double>(mant), -24);
+  } else if (exp == 31) {
+    v = mant ? std::nan("") : INFINITY;
+  } else {
+    v = std::ldexp(static_cast<double>(mant + 1024), exp - 25);
+  }
+  return sign ? -v : v;
+}
+
+void AppendBase64(std::string& out, std::string_view bytes) {
+  auto u = reinterpret_cast<const uint8_t*>(bytes.data());
+  size_t n = bytes.size(), i = 0;
+  for (; i + 3 <= n; i += 3) {
+    uint32_t v = (uint32_t{u[i]} << 16) | (uint32_t{u[i + 1]} << 8) | u[i + 2];
+    out.push_back(kB64[v >> 18]);
+    out.push_back(kB64[(v >> 12) & 63]);
+    out.push_back(kB64[(v >> 6) & 63]);
+    out.push_back(kB64[v & 63]);
+  }
+  if (n - i == 1) {
+    uint32_t v = uint32_t{u[i]} << 16;
+    out.push_back(kB64[v >> 18]);
+    out.push_back(kB64[(v >> 12) & 63]);
+    out += "==";
+  } else if (n - i == 2) {
+    uint32_t v = (uint32_t{u[i]} << 16) | (uint32_t{u[i + 1]} << 8);
+    out.push_back(kB64[v >> 18]);
+    out.push_back(kB64[(v >> 12) & 63]);
+    out.push_back(kB64[(v >> 6) & 63]);
+    out.push_back('=');
+  }
+}
+
+ScalarConv ChooseScalar(const SchemaNode& n) {
+  using K = LogicalType::Kind;
+  ScalarConv c;
+  c.type = n.type;
+  c.width = (n.type == Type::kByteArray || n.type == Type::kFixedLenByteArray)
+                ? 0
+                : FixedWidth(n.type, n.type_length);
+  const LogicalType& lt = n.logical_type;
+  auto ct = n.converted_type;
+  auto is_ct = [&](ConvertedType t) { return ct && *ct == t; };
+  if (lt.kind == K::kUnknown) {
+    c.kind = ScalarKind::kNull;
+    return c;
+  }
+  bool decimal = lt.kind == K::kDecimal || (lt.kind == K::kNone && is_ct(ConvertedType::kDecimal));
+  int32_t scale = lt.kind == K::kDecimal ? lt.scale : n.scale;
+  switch (n.type) {
+    case Type::kBoolean:
+      c.kind = ScalarKind::kBool;
+      break;
+    case Type::kInt32:
+      if (decimal) {
+        c.kind = ScalarKind::kDecimal;
+        c.scale = scale;
+      } else if (lt.kind == K::kDate || is_ct(ConvertedType::kDate)) {
+        c.kind = ScalarKind::kDate;
+      } else if ((lt.kind == K::kTime && lt.unit == TimeUnit::kMillis) ||
+                 (lt.kind == K::kNone && is_ct(ConvertedType::kTimeMillis))) {
+        c.kind = ScalarKind::kTime;
+        c.unit = TimeUnit::kMillis;
+        c.utc = lt.kind == K::kTime ? lt.is_adjusted_to_utc : true;
+      } else if ((lt.kind == K::kInteger && !lt.is_signed) ||
+                 (lt.kind == K::kNone &&
+                  (is_ct(ConvertedType::kUint8) || is_ct(ConvertedType::kUint16) ||
+                   is_ct(ConvertedType::kUint32)))) {
+        c.kind = ScalarKind::kUInt32;
+      } else {
+        c.kind = ScalarKind::kInt32;
+      }
+      break;
+    case Type::kInt64:
+      if (decimal) {
+        c.kind = ScalarKind::kDecimal;
+        c.scale = scale;
+      } else if (lt.kind == K::kTimestamp) {
+        c.kind = ScalarKind::kTimestamp;
+        c.unit = lt.unit;
+        c.utc = lt.is_adjusted_to_utc;
+      } else if (lt.kind == K::kNone && (is_ct(ConvertedType::kTimestampMillis) ||
+                                         is_ct(ConvertedType::kTimestampMicros))) {
+        c.kind = ScalarKind::kTimestamp;
+        c.unit = is_ct(ConvertedType::kTimestampMillis) ? TimeUnit::kMillis : TimeUnit::kMicros;
+        c.utc = true;
+      } else if ((lt.kind == K::kTime && lt.unit != TimeUnit::kMillis) ||
+                 (lt.kind == K::kNone && is_ct(ConvertedType::kTimeMicros))) {
+        c.kind = ScalarKind::kTime;
+        c.unit = lt.kind == K::kTime ? lt.unit : TimeUnit::kMicros;
+        c.utc = lt.kind == K::kTime ? lt.is_adjusted_to_utc : true;
+      } else if ((lt.kind == K::kInteger && !lt.is_signed) ||
+                 (lt.kind == K::kNone && is_ct(ConvertedType::kUint64))) {
+        c.kind = ScalarKind::kUInt64;
+      } else {
+        c.kind = ScalarKind::kInt64;
+      }
+      break;
+    case Type::kInt96:
+      c.kind = ScalarKind::kInt96;
+      break;
+    case Type::kFloat:
+      c.kind = ScalarKind::kFloat;
+      break;
+    case Type::kDouble:
+      c.kind = ScalarKind::kDouble;
+      break;
+    case Type::kByteArray:
+    case Type::kFixedLenByteArray: {
+      bool fixed = n.type == Type::kFixedLenByteArray;
+      if (decimal) {
+        c.kind = ScalarKind::kDecimal;
+        c.scale = scale;
+      } else if (fixed && lt.kind == K::kFloat16 && n.type_length == 2) {
+        c.kind = ScalarKind::kFloat16;
+      } else if (fixed && lt.kind == K::kUuid && n.type_length == 16) {
+        c.kind = ScalarKind::kUuid;
+      } else if (fixed && is_ct(ConvertedType::kInterval) && n.type_length == 12) {
+        c.kind = ScalarKind::kInterval;
+      } else if (!fixed && (lt.kind == K::kGeometry || lt.kind == K::kGeography)) {
+        c.kind = ScalarKind::kGeometry;
+      } else if (lt.kind == K::kString || lt.kind == K::kEnum || lt.kind == K::kJson ||
+                 (lt.kind == K::kNone &&
+                  (is_ct(ConvertedType::kUtf8) || is_ct(ConvertedType::kEnum) ||
+                   is_ct(ConvertedType::kJson)))) {
+        c.kind = ScalarKind::kString;
+      } else {
+        c.kind = ScalarKind::kBinary;
+      }
+      break;
+    }
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------
+// RowAssembler
+
+struct RowAssembler::Shape {
+  enum class Kind : uint8_t { kScalar, kObject, kList, kMap };
+  Kind kind = Kind::kScalar;
+  bool nullable = false;
+  int null_def = 0;           // the optional node's definition level
+  int rep_def = 0;            // list/map: the repeated node's definition level
+  int rep_level = 0;          // list/map: the repeated node's repetition level
+  size_t first = 0, end = 0;  // cursor range
+  size_t cursor = 0;          // scalar: its cursor
+  std::string path;
+  std::vector<std::string> keys;  // object: "\"name\":" per field
+  std::vector<Shape> items;       // object fields / list element / map key (+ value)
+  bool map_as_object = false;
+};
+
+namespace {
+
+struct Cursor {
+  ColumnChunkReader* reader = nullptr;
+  const SchemaNode* leaf = nullptr;
+  ScalarConv conv;
+  size_t e = 0, v = 0, n = 0;
+  bool exhausted = false;
+  uint16_t max_def = 0;
+};
+
+}  // namespace
+
+struct RowAssembler::Impl {
+  const Schema* schema = nullptr;
+  JsonOptions options;
+  std::vector<Shape> fields;
+  std::vector<std::string> field_keys;
+  std::vector<Cursor> cursors;
+  Status error;
+  std::string* out = nullptr;
+  std::string bad_utf8_column;  // set when the current row had invalid UTF-8
+  std::string scratch;
+
+  void SetError(Status st) {
+    if (error.ok()) error = std::move(st);
+  }
+
+  bool Ensure(Cursor& c) {
+    if (c.e < c.n) return true;
+    if (c.exhausted || !error.ok()) return false;
+    if (!c.reader) {
+      c.exhausted = true;
+      return false;
+    }
+    Status st = c.reader->NextBatch();
+    if (!st.ok()) {
+      SetError(std::move(st));
+      c.exhausted = true;
+      c.n = c.e = c.v = 0;
+      return false;
+    }
+    c.n = c.reader->size();
+    c.e = c.v = 0;
+    if (c.n == 0) c.exhausted = true;
+    return c.n > 0;
+  }
+  uint16_t Def(const Cursor& c) const { return c.reader->def_levels()[c.e]; }
+  uint16_t Rep(const Cursor& c) const { return c.reader->rep_levels()[c.e]; }
+  void Advance(Cursor& c) {
+    if (Def(c) == c.max_def) ++c.v;
+    ++c.e;
+  }
+
+  void Missing(const Cursor& c) {
+    SetError(Status::Corruption("column '" + c.leaf->path +
+                                "' holds fewer values than the row group's rows"));
+  }
+
+  // Consumes one entry (a null or empty container at `threshold`) on every leaf of `s`.
+  void SkipOne(const Shape& s, int threshold) {
+    for (size_t i = s.first; i < s.end; ++i) {
+      Cursor& c = cursors[i];
+      if (!Ensure(c)) {
+        Missing(c);
+        return;
+      }
+      if (Def(c) >= threshold) {
+        SetError(Status::Corruption("columns under '" + s.path +
+                                    "' disagree about which values are null (column '" +
+                                    c.leaf->path + "')"));
+        return;
+      }
+      Advance(c);
+    }
+  }
+
+  void Write(const Shape& s) {
+    Cursor& c = cursors[s.first];
+    if (!Ensure(c)) {
+      Missing(c);
+      *out += "null";
+      return;
+    }
+    int d = Def(c);
+    if (s.nullable && d < s.null_def) {
+      *out += "null";
+      SkipOne(s, s.null_def);
+      return;
+    }
+    switch (s.kind) {
+      case Shape::Kind::kScalar: {
+        Cursor& leaf = cursors[s.cursor];
+        if (d < leaf.max_def) {
+          SetError(Status::Corruption("column '" + leaf.leaf->path +
+                                      "' lacks a value where the schema requires one"));
+          *out += "null";
+          Advance(leaf);
+          return;
+        }
+        WriteScalar(leaf);
+        Advance(leaf);
+        return;
+      }
+      case Shape::Kind::kObject: {
+        out->push_back('{');
+        for (size_t i = 0; i < s.items.size() && error.ok(); ++i) {
+          if (i > 0) out->push_back(',');
+          *out += s.keys[i];
+          Write(s.items[i]);
+        }
+        out->push_back('}');
+        return;
+      }
+      case Shape::Kind::kList:
+      case Shape::Kind::kMap: {
+        bool is_map = s.kind == Shape::Kind::kMap;
+        if (d < s.rep_def) {
+          *out += is_map && s.map_as_object ? "{}" : "[]";
+          SkipOne(s, s.rep_def);
+          return;
+        }
+        out->push_back(is_map && s.map_as_object ? '{' : '[');
+        bool first = true;
+        for (;;) {
+          if (!first) out->push_back(',');
+          first = false;
+          if (!is_map || s.items.size() == 1) {
+            Write(s.items[0]);  // a list element, or the key of a map without values
+          } else if (s.map_as_object) {
+            WriteKey(s.items[0]);
+            out->push_back(':');
+            WriteValueOrNull(s);
+          } else {
+            *out += "{\"key\":";
+            Write(s.items[0]);
+            *out += ",\"value\":";
+            WriteValueOrNull(s);
+            out->push_back('}');
+          }
+          if (!error.ok() || !Ensure(c) || Rep(c) != s.rep_level) break;
+        }
+        out->push_back(is_map && s.map_as_object ? '}' : ']');
+        return;
+      }
+    }
+  }
+
+  void WriteValueOrNull(const Shape& s) {
+    if (s.items.size() > 1) {
+      Write(s.items[1]);
+    } else {
+      *out += "null";
+    }
+  }
+
+  // A map key as a JSON object key (the key shape is a string scalar).
+  void WriteKey(const Shape& k) {
+    Cursor& c = cursors[k.cursor];
+    if (!Ensure(c)) {
+      Missing(c);
+      *out += "\"\"";
+      return;
+    }
+    if (Def(c) < c.max_def) {
+      *out += "\"null\"";
+      Advance(c);
+      return;
+    }
+    WriteScalar(c);
+    Advance(c);
+  }
+
+  void WriteString(const Cursor& c, std::string_view s) {
+    if (IsValidUtf8(s)) {
+      AppendJsonString(*out, s);
+    } else {
+      AppendJsonString(*out, SanitizeUtf8(s));
+      if (bad_utf8_column.empty()) bad_utf8_column = c.leaf->path;
+    }
+  }
+
+  template <class T>
+  static T Load(const uint8_t* p) {
+    T v;
+    std::memcpy(&v, p, sizeof(T));
+    return v;
+  }
+
+  void WriteScalar(const Cursor& c) {
+    const ValueBatch& b = c.reader->values();
+    const ScalarConv& conv = c.conv;
+    const uint8_t* p = conv.width ? b.fixed.data() + c.v * conv.width : nullptr;
+    std::string& o = *out;
+    switch (conv.kind) {
+      case ScalarKind::kNull:
+        o += "null";
+        return;
+      case ScalarKind::kBool:
+        o += *p ? "true" : "false";
+        return;
+      case ScalarKind::kInt32:
+        AppendInt(o, Load<int32_t>(p));
+        return;
+      case ScalarKind::kUInt32:
+        AppendUInt(o, Load<uint32_t>(p));
+        return;
+      case ScalarKind::kInt64:
+        AppendInt(o, Load<int64_t>(p));
+        return;
+      case ScalarKind::kUInt64: {
+        uint64_t u = Load<uint64_t>(p);
+        if (u > static_cast<uint64_t>(INT64_MAX)) {
+          o.push_back('"');
+          AppendUInt(o, u);
+          o.push_back('"');
+        } else {
+          AppendUInt(o, u);
+        }
+        return;
+      }
+      case ScalarKind::kFloat:
+        AppendFloat(o, Load<float>(p));
+        return;
+      case ScalarKind::kDouble:
+        AppendJsonDouble(o, Load<double>(p));
+        return;
+      case ScalarKind::kFloat16: {
+        std::string_view s = b.views[c.v];
+        uint16_t h =
+            static_cast<uint16_t>(static_cast<uint8_t>(s[0]) | (static_cast<uint8_t>(s[1]) << 8));
+        AppendFloat(o, static_cast<float>(HalfToDouble(h)));
+        return;
+      }
+      case ScalarKind::kString:
+        WriteString(c, b.views[c.v]);
+        return;
+      case ScalarKind::kBinary: {
+        std::string_view s = b.views[c.v];
+        if (!options.binary_as_base64 && LooksLikeText(s)) {
+          AppendJsonString(o, s);
+        } else {
+          o.push_back('"');
+          AppendBase64(o, s);
+          o.push_back('"');
+        }
+        return;
+      }
+      case ScalarKind::kGeometry: {
+        std::string_view s = b.views[c.v];
+        if (!options.geometry_as_wkb) {
+          size_t mark = o.size();
+          if (WkbReader(s, o).Run()) return;
+          o.resize(mark);  // not valid WKB: fall back to the binary rule
+        }
+        o.push_back('"');
+        AppendBase64(o, s);
+        o.push_back('"');
+        return;
+      }
+      case ScalarKind::kDecimal: {
+        if (options.decimal_as_string) o.push_back('"');
+        if (conv.type == Type::kInt32) {
+          AppendDecimal128(o, Load<int32_t>(p), conv.scale);
+        } else if (conv.type == Type::kInt64) {
+          AppendDecimal128(o, Load<int64_t>(p), conv.scale);
+        } else {
+          AppendDecimal(o, b.views[c.v], conv.scale);
+        }
+        if (options.decimal_as_string) o.push_back('"');
+        return;
+      }
+      case ScalarKind::kDate: {
+        int32_t days = Load<int32_t>(p);
+        if (options.timestamps_as_int) {
+          AppendInt(o, days);
+          return;
+        }
+        o.push_back('"');
+        AppendDate(o, days);
+        o.push_back('"');
+        return;
+      }
+      case ScalarKind::kTime: {
+        int64_t v = conv.type == Type::kInt32 ? Load<int32_t>(p) : Load<int64_t>(p);
+        int digits;
+        int64_t per_sec = PerSecond(conv.unit, &digits);
+        if (options.timestamps_as_int || v < 0 || v >= per_sec * 86400) {
+          AppendInt(o, v);
+          return;
+        }
+        o.push_back('"');
+        AppendTimeOfDay(o, v, per_sec, digits);
+        if (conv.utc) o.push_back('Z');
+        o.push_back('"');
+        return;
+      }
+      case ScalarKind::kTimestamp: {
+        int64_t v = Load<int64_t>(p);
+        if (options.timestamps_as_int) {
+          AppendInt(o, v);
+          return;
+        }
+        o.push_back('"');
+        AppendTimestamp(o, v, conv.unit, conv.utc);
+        o.push_back('"');
+        return;
+      }
+      case ScalarKind::kInt96: {
+        // 8 bytes of nanoseconds within the day, then the Julian day (int32).
+        int64_t nanos = Load<int64_t>(p);
+        int64_t julian = Load<int32_t>(p + 8);
+        constexpr int64_t kNanosPerDay = int64_t{86400} * 1000000000;
+        constexpr int64_t kJulianEpoch = 2440588;
+        int64_t days;
+        int64_t nod;  // nanoseconds into `days`
+        if (nanos >= 0 && nanos < kNanosPerDay) {
+          days = julian - kJulianEpoch;
+          nod = nanos;
+        } else {
+          // Spark wraps around in 64-bit microseconds when it writes timestamps
+          // beyond year ~290 000 (the nanoseconds come out negative); undo the
+          // wrap the same way (as DataFusion Comet does).
+          constexpr uint64_t kMicrosPerDay = uint64_t{86400} * 1000000;
+          uint64_t micros = static_cast<uint64_t>(julian) * kMicrosPerDay +
+                            static_cast<uint64_t>(nanos / 1000) -
+                            static_cast<uint64_t>(kJulianEpoch) * kMicrosPerDay;
+          auto m = static_cast<int64_t>(micros);
+          days = FloorDiv(m, static_cast<int64_t>(kMicrosPerDay));
+          nod = (m - days * static_cast<int64_t>(kMicrosPerDay)) * 1000;
+        }
+        if (options.timestamps_as_int) {
+          __int128 total = static_cast<__int128>(days) * kNanosPerDay + nod;
+          if (total >= INT64_MIN && total <= INT64_MAX) {
+            AppendInt(o, static_cast<int64_t>(total));
+          } else {
+            o.push_back('"');
+            AppendDecimal128(o, total, 0);
+            o.push_back('"');
+          }
+          return;
+        }
+        o.push_back('"');
+        AppendDate(o, days);
+        o.push_back('T');
+        AppendTimeOfDay(o, nod, 1000000000, 9);
+        o += "Z\"";
+        return;
+      }
+      case ScalarKind::kUuid: {
+        static const char* kHex = "0123456789abcdef";
+        std::string_view s = b.views[c.v];
+        o.push_back('"');
+        for (size_t i = 0; i < 16; ++i) {
+          if (i == 4 || i == 6 || i == 8 || i == 10) o.push_back('-');
+          auto byte = static_cast<uint8_t>(s[i]);
+          o.push_back(kHex[byte >> 4]);
+          o.push_back(kHex[byte & 15]);
+        }
+        o.push_back('"');
+        return;
+      }
+      case ScalarKind::kInterval: {
+        auto s = reinterpret_cast<const uint8_t*>(b.views[c.v].data());
+        o += "{\"months\":";
+        AppendUInt(o, Load<uint32_t>(s));
+        o += ",\"days\":";
+        AppendUInt(o, Load<uint32_t>(s + 4));
+        o += ",\"milliseconds\":";
+        AppendUInt(o, Load<uint32_t>(s + 8));
+        o.push_back('}');
+        return;
+      }
+    }
+  }
+
+  // --- shape building ---
+
+  std::vector<int> leaf_to_cursor;
+
+  static bool IsList(const SchemaNode& n) {
+    return n.logical_type.kind == LogicalType::Kind::kList ||
+           (n.converted_type && *n.converted_type == ConvertedType::kList);
+  }
+  static bool IsMap(const SchemaNode& n) {
+    return n.logical_type.kind == LogicalType::Kind::kMap ||
+           (n.converted_type && (*n.converted_type == ConvertedType::kMap ||
+                                 *n.converted_type == ConvertedType::kMapKeyValue));
+  }
+
+  void SetRange(Shape& s, int node) {
+    size_t first, end;
+    schema->LeafRange(node, &first, &end);
+    s.first = static_cast<size_t>(leaf_to_cursor[first]);
+    s.end = s.first + (end - first);
+    s.path = schema->node(node).path;
+  }
+
+  // The value a node stands for, including its own optional/repeated-ness.
+  Shape BuildNode(int idx) {
+    const SchemaNode& n = schema->node(idx);
+    if (n.repetition == Repetition::kRepeated) {
+      // A bare repeated field: a list of its content.
+      Shape s;
+      s.kind = Shape::Kind::kList;
+      s.rep_def = n.max_def;
+      s.rep_level = n.max_rep;
+      SetRange(s, idx);
+      s.items.push_back(BuildContent(idx));
+      return s;
+    }
+    Shape s = BuildContent(idx);
+    if (n.repetition == Repetition::kOptional) {
+      s.nullable = true;
+      s.null_def = n.max_def;
+    }
+    return s;
+  }
+
+  // The value of a node ignoring its own repetition.
+  Shape BuildContent(int idx) {
+    const SchemaNode& n = schema->node(idx);
+    Shape s;
+    SetRange(s, idx);
+    if (n.is_leaf) {
+      s.kind = Shape::Kind::kScalar;
+      s.cursor = s.first;
+      return s;
+    }
+    if (n.children.size() == 1) {
+      const SchemaNode& r = schema->node(n.children[0]);
+      if (r.repetition == Repetition::kRepeated && IsList(n)) {
+        s.kind = Shape::Kind::kList;
+        s.rep_def = r.max_def;
+        s.rep_level = r.max_rep;
+        // Backward-compatibility rules of the LIST spec: is `r` itself the element?
+        bool two_level =
+            r.is_leaf || r.children.size() > 1 || r.name == "array" || r.name == n.name + "_tuple";
+        s.items.push_back(two_level ? BuildContent(n.children[0]) : BuildNode(r.children[0]));
+        return s;
+      }
+      if (r.repetition == Repetition::kRepeated && IsMap(n) && !r.is_leaf &&
+          (r.children.size() == 1 || r.children.size() == 2)) {
+        s.kind = Shape::Kind::kMap;
+        s.rep_def = r.max_def;
+        s.rep_level = r.max_rep;
+        s.items.push_back(BuildNode(r.children[0]));
+        if (r.children.size() == 2) s.items.push_back(BuildNode(r.children[1]));
+        const Shape& key = s.items[0];
+        s.map_as_object = r.children.size() == 2 && key.kind == Shape::Kind::kScalar &&
+                          cursors[key.cursor].conv.kind == ScalarKind::kString;
+        return s;
+      }
+    }
+    s.kind = Shape::Kind::kObject;
+    for (int child : n.children) {
+      std::string key;
+      AppendJsonString(key, schema->node(child).name);
+      key.push_back(':');
+      s.keys.push_back(std::move(key));
+      s.items.push_back(BuildNode(child));
+    }
+    return s;
+  }
+};
+
+RowAssembler::RowAssembler() : impl_(std::make_unique<Impl>()) {}
+RowAssembler::~RowAssembler() = default;
+
+Result<std::unique_ptr<RowAssembler>> RowAssembler::Build(const Schema& schema,
+                                                          const std::vector<int>& fields,
+                                                          const JsonOptions& options) {
+  std::unique_ptr<RowAssembler> a(new RowAssembler());
+  Impl& im = *a->impl_;
+  im.schema = &schema;
+  im.options = options;
+  im.leaf_to_cursor.assign(schema.num_columns(), -1);
+  for (int f : fields) {
+    if (f <= 0 || static_cast<size_t>(f) >= schema.nodes().size() || schema.node(f).parent != 0) {
+      return Status::InvalidArgument("not a top-level field: node " + std::to_string(f));
+    }
+    size_t first, end;
+    schema.LeafRange(f, &first, &end);
+    for (size_t col = first; col < end; ++col) {
+      if (im.leaf_to_cursor[col] >= 0) {
+        return Status::InvalidArgument("field '" + schema.node(f).name + "' is requested twice");
+      }
+      im.leaf_to_cursor[col] = static_cast<int>(a->columns_.size());
+      a->columns_.push_back(col);
+      Cursor cur;
+      cur.leaf = &schema.leaf(col);
+      cur.conv = ChooseScalar(*cur.leaf);
+      if (cur.leaf->parent == 0 && cur.leaf->type == Type::kByteArray &&
+          cur.conv.kind == ScalarKind::kBinary &&
+          std::find(options.wkb_columns.begin(), options.wkb_columns.end(), cur.leaf->name) !=
+              options.wkb_columns.end()) {
+        cur.conv.kind = ScalarKind::kGeometry;
+      }
+      cur.max_def = static_cast<uint16_t>(cur.leaf->max_def);
+      im.cursors.push_back(cur);
+    }
+  }
+  for (int f : fields) {
+    std::string key;
+    AppendJsonString(key, schema.node(f).name);
+    key.push_back(':');
+    im.field_keys.push_back(std::move(key));
+    im.fields.push_back(im.BuildNode(f));
+  }
+  return a;
+}
+
+void RowAssembler::Reset(std::vector<ColumnChunkReader*> readers, int64_t num_rows) {
+  Impl& im = *impl_;
+  for (size_t i = 0; i < im.cursors.size(); ++i) {
+    Cursor& c = im.cursors[i];
+    c.reader = i < readers.size() ? readers[i] : nullptr;
+    c.e = c.v = c.n = 0;
+    c.exhausted = false;
+  }
+  im.error = Status::Ok();
+  rows_left_ = num_rows;
+}
+
+Result<size_t> RowAssembler::ReadRows(size_t max_rows, std::string* out,
+                                      std::vector<size_t>* row_ends,
+                                      std::vector<RowIssue>* issues) {
+  Impl& im = *impl_;
+  im.out = out;
+  size_t done = 0;
+  while (done < max_rows && rows_left_ > 0) {
+    // Every column must be at the start of a row.
+    for (Cursor& c : im.cursors) {
+      if (!im.Ensure(c)) {
+        if (im.error.ok()) im.Missing(c);
+        break;
+      }
+      if (im.Rep(c) != 0) {
+        im.SetError(Status::Corruption("column '" + c.leaf->path +
+                                       "' does not start a new row where expected (repetition "
+                                       "level " +
+                                       std::to_string(im.Rep(c)) + ")"));
+        break;
+      }
+    }
+    if (!im.error.ok()) return im.error;
+    out->push_back('{');
+    for (size_t i = 0; i < im.fields.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      *out += im.field_keys[i];
+      im.Write(im.fields[i]);
+      if (!im.error.ok()) return im.error;
+    }
+    out->push_back('}');
+    row_ends->push_back(out->size());
+    if (!im.bad_utf8_column.empty()) {
+      issues->push_back({done, "parquet:invalid_utf8",
+                         "column '" + im.bad_utf8_column +
+                             "' holds a string that is not valid UTF-8 (invalid bytes were "
+                             "replaced with U+FFFD)"});
+      im.bad_utf8_column.clear();
+    }
+    ++done;
+    --rows_left_;
+  }
+  if (rows_left_ == 0) {
+    for (Cursor& c : im.cursors) {
+      if (im.Ensure(c)) {
+        return Status::Corruption("column '" + c.leaf->path +
+                                  "' holds more values than the row group's rows");
+      }
+      if (!im.error.ok()) return im.error;
+    }
+  }
+  return done;
+}
+
+}  // namespace winnow::parquet
