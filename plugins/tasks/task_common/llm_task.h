@@ -137,8 +137,13 @@ inline std::string StripLabel(std::string_view text, const std::vector<std::stri
       }
       if (!match) continue;
       t.remove_prefix(label.size());
-      while (!t.empty() && (t.front() == '#' || t.front() == '*' || t.front() == ':' ||
-                            t.front() == ' ' || t.front() == '\n')) {
+      while (!t.empty() && (t.front() == '#' || t.front() == '*' || t.front() == ' ')) {
+        t.remove_prefix(1);
+      }
+      // Only a label when followed by ':' or a line break ("Prompt design is..." stays).
+      if (t.empty() || (t.front() != ':' && t.front() != '\n')) continue;
+      while (!t.empty() &&
+             (t.front() == ':' || t.front() == '*' || t.front() == ' ' || t.front() == '\n')) {
         t.remove_prefix(1);
       }
       s = TrimView(t);
