@@ -82,6 +82,10 @@ TEST_CASE("feedback value conversion helpers", "[feedback]") {
   CHECK(QuoteIdent("we\"ird") == "\"we\"\"ird\"");
   CHECK(QuoteIdent("public.t", true) == "\"public\".\"t\"");
   CHECK(QueryForMessage("SELECT *\n  FROM  t") == "the query `SELECT * FROM t`");
+  std::string renamed;
+  CHECK(UniqueColumnNames({"a", "b", "a", "a_2", "a"}, &renamed) ==
+        std::vector<std::string>{"a", "b", "a_3", "a_2", "a_4"});
+  CHECK(renamed == "a -> a_3, a -> a_4");
 }
 
 TEST_CASE("feedback presets map rows or give reasons", "[feedback]") {
@@ -225,6 +229,16 @@ TEST_CASE("source/feedback over SQLite: column types, NULLs and bad values", "[f
   CHECK(out->rejects[1].reason == "invalid_utf8");
   CHECK(out->rejects[1].detail.find("'s'") != std::string::npos);
   CHECK(out->counters["rows_read"] == 4);
+
+  // Repeated column names (legal in SQL) are renamed, with a warning.
+  auto dup = DriveSource(
+      "feedback", SqliteConfig(path, R"("query": "SELECT id, i AS id, id FROM t WHERE id = 1")"));
+  REQUIRE(dup.ok());
+  CHECK(dup->rows == std::vector<std::string>{R"({"id":1,"id_2":42,"id_3":1})"});
+  bool warned = false;
+  for (const auto& l : dup->log)
+    warned |= l.starts_with("WARN") && l.find("id -> id_2") != std::string::npos;
+  CHECK(warned);
 }
 
 TEST_CASE("source/feedback over SQLite: presets through the engine", "[feedback][sqlite]") {

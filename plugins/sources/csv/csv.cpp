@@ -303,7 +303,15 @@ class CsvSource final : public Source {
       buf_offset_ += pos_;
       pos_ = 0;
     }
-    WINNOW_ASSIGN_OR_RETURN(size_t got, stream_->Read(buf_, kReadChunk));
+    // Plain files: ask for what is left (InputStream::Read sizes the buffer by the
+    // request, so a 4 MB request for a 2 KB file would clear 4 MB).
+    size_t want = kReadChunk;
+    if (stream_->compression() == Compression::kNone) {
+      uint64_t left =
+          stream_->file_size() - std::min(stream_->file_size(), stream_->bytes_consumed());
+      want = static_cast<size_t>(std::clamp<uint64_t>(left + 1, 4096, kReadChunk));
+    }
+    WINNOW_ASSIGN_OR_RETURN(size_t got, stream_->Read(buf_, want));
     if (got == 0) eof_ = true;
     return Status::Ok();
   }

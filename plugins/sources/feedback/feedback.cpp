@@ -277,6 +277,10 @@ class FeedbackSource final : public Source {
       WINNOW_ASSIGN_OR_RETURN(cursor_, OpenPostgres(opt, query_));
     }
     for (const auto& notice : cursor_->TakeNotices()) ctx.Info(notice);
+    if (!cursor_->renamed_columns().empty()) {
+      ctx.Warn("the result of " + QueryForMessage(query_) +
+               " repeats column names; renamed: " + cursor_->renamed_columns());
+    }
     // Every column we need must be in the result.
     const auto& cols = cursor_->columns();
     auto check = [&](const std::string& col, const char* key) -> Status {

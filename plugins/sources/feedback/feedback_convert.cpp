@@ -1,6 +1,7 @@
 // Value conversion helpers shared by the SQLite and PostgreSQL cursors.
 #include <charconv>
 #include <cmath>
+#include <set>
 #include <string>
 
 #include "feedback_db.h"
@@ -94,6 +95,30 @@ std::string QuoteIdent(std::string_view name, bool dotted) {
     }
   }
   out += '"';
+  return out;
+}
+
+std::vector<std::string> UniqueColumnNames(const std::vector<std::string>& names,
+                                           std::string* renamed) {
+  std::set<std::string> used(names.begin(), names.end());
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  for (const auto& n : names) {
+    if (seen.insert(n).second) {
+      out.push_back(n);
+      continue;
+    }
+    std::string candidate;
+    for (int k = 2;; ++k) {
+      candidate = n + "_" + std::to_string(k);
+      if (!used.count(candidate)) break;
+    }
+    used.insert(candidate);
+    seen.insert(candidate);
+    if (!renamed->empty()) *renamed += ", ";
+    *renamed += n + " -> " + candidate;
+    out.push_back(candidate);
+  }
   return out;
 }
 

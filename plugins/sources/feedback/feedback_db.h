@@ -43,7 +43,7 @@ struct DbRow {
 class DbCursor {
  public:
   virtual ~DbCursor() = default;
-  // Result column names (known once the query is open).
+  // Result column names (known once the query is open), made unique.
   virtual const std::vector<std::string>& columns() const = 0;
   // Appends up to `n` rows; returns how many (0 = end of the result).
   virtual Result<size_t> Fetch(size_t n, std::vector<DbRow>* rows) = 0;
@@ -52,6 +52,8 @@ class DbCursor {
   // Server notices (PostgreSQL NOTICE/WARNING messages) since the last call;
   // the source logs them (libpq would otherwise print them to stderr).
   virtual std::vector<std::string> TakeNotices() { return {}; }
+  // Duplicate result column names that were renamed ("id -> id_2"), or "".
+  virtual std::string renamed_columns() const { return {}; }
 };
 
 struct PostgresOptions {
@@ -75,6 +77,11 @@ bool DecodeByteaHex(std::string_view text, std::string* out);
 std::string QueryForMessage(std::string_view query);
 // "name" with embedded quotes doubled; "a.b" -> "a"."b" when `dotted`.
 std::string QuoteIdent(std::string_view name, bool dotted = false);
+
+// Result column names made unique: a repeated name gets "_2", "_3", ... (SQL
+// allows "SELECT a.id, b.id"; JSON objects do not). `renamed` lists the changes.
+std::vector<std::string> UniqueColumnNames(const std::vector<std::string>& names,
+                                           std::string* renamed);
 
 // PostgreSQL type OIDs this module maps (from pg_type.dat).
 enum PgOid : uint32_t {

@@ -100,10 +100,12 @@ class PostgresCursor final : public DbCursor {
       columns_.push_back(PQfname(chunk_.get(), i));
       oids_.push_back(static_cast<uint32_t>(PQftype(chunk_.get(), i)));
     }
+    columns_ = UniqueColumnNames(columns_, &renamed_);
     return Status::Ok();
   }
 
   const std::vector<std::string>& columns() const override { return columns_; }
+  std::string renamed_columns() const override { return renamed_; }
 
   std::vector<std::string> TakeNotices() override { return std::exchange(notices_, {}); }
 
@@ -122,9 +124,11 @@ class PostgresCursor final : public DbCursor {
       int i = chunk_pos_++;
       DbRow row;
       row.object = Value::MakeObject();
+      Object& obj = row.object.as_object();
+      obj.reserve(columns_.size());
       for (int c = 0; c < static_cast<int>(columns_.size()); ++c) {
         if (PQgetisnull(r, i, c)) {
-          row.object.set(columns_[c], Value());
+          obj.emplace_back(columns_[c], Value());
           continue;
         }
         std::string_view text(PQgetvalue(r, i, c), static_cast<size_t>(PQgetlength(r, i, c)));
@@ -134,7 +138,7 @@ class PostgresCursor final : public DbCursor {
           row.reason = "bad_value";
           row.detail = "the column '" + columns_[c] + "' " + err;
         }
-        row.object.set(columns_[c], std::move(v));
+        obj.emplace_back(columns_[c], std::move(v));
       }
       rows->push_back(std::move(row));
       ++got;
@@ -216,6 +220,7 @@ class PostgresCursor final : public DbCursor {
   bool done_ = false;
   uint64_t rows_read_ = 0;
   std::vector<std::string> columns_;
+  std::string renamed_;
   std::vector<uint32_t> oids_;
 };
 

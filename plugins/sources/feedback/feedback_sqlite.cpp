@@ -71,10 +71,12 @@ class SqliteCursor final : public DbCursor {
                        : decl == "JSON" || decl == "JSONB" ? Decl::kJson
                                                            : Decl::kOther);
     }
+    columns_ = UniqueColumnNames(columns_, &renamed_);
     return Status::Ok();
   }
 
   const std::vector<std::string>& columns() const override { return columns_; }
+  std::string renamed_columns() const override { return renamed_; }
 
   Result<size_t> Fetch(size_t n, std::vector<DbRow>* rows) override {
     size_t got = 0;
@@ -91,8 +93,10 @@ class SqliteCursor final : public DbCursor {
       }
       DbRow row;
       row.object = Value::MakeObject();
+      Object& obj = row.object.as_object();
+      obj.reserve(columns_.size());
       for (int i = 0; i < static_cast<int>(columns_.size()); ++i) {
-        row.object.set(columns_[i], Convert(i, &row));
+        obj.emplace_back(columns_[i], Convert(i, &row));
       }
       rows->push_back(std::move(row));
       ++got;
@@ -159,6 +163,7 @@ class SqliteCursor final : public DbCursor {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   std::vector<std::string> columns_;
+  std::string renamed_;
   std::vector<Decl> decls_;
   bool done_ = false;
   uint64_t rows_read_ = 0;
