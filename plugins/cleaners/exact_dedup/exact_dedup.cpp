@@ -3,8 +3,13 @@
 // Contract:
 //  * Key: XXH3-128 of the configured `fields` after the `normalize` steps
 //    (see exact_dedup_index.h for multi-field and non-string fields).
-//  * Sequential stage: batches arrive in input order, so the kept row is the
-//    FIRST occurrence in input order, for any thread count or batch size.
+//  * Global stage (issue 7): Observe() hashes every row and keeps (key, row
+//    id); Finish() sends each key to its owner rank (key % world) with
+//    AllToAll, the owner keeps the LOWEST row id per key (the first
+//    occurrence in input order: row ids grow with input order) and sends the
+//    rank holding each repeat the id of the row it repeats; Process() drops
+//    or annotates. Same rows and details for one process or any number of
+//    ranks, thread count or batch size.
 //  * mode drop: a repeat is dropped with reason "exact_duplicate" and a
 //    detail naming the first row id. mode annotate: the row is kept and gets
 //    `duplicate_of` (configurable name) = the first row's id ("0:17"), or
@@ -19,14 +24,23 @@
 //    atomically in Close() with this run's first occurrences only.
 //  * Counters: rows, unique, duplicates, duplicates_of_index, missing_field,
 //    invalid_utf8, index_entries_loaded.
-//  * Memory: about 45 bytes per distinct key (open addressing, load <= 0.7),
-//    plus the loaded indexes. Nothing is spilled.
+//  * Memory: 32 bytes per row with a key until Finish(), then the exchange
+//    buffers (28 bytes per row, twice) and 40 bytes per repeat; plus the
+//    loaded indexes. Nothing is spilled. save_index: owners send their first
+//    occurrences to rank 0, which writes the file.
+//  * Counters: comm.bytes_sent counts bytes sent to other ranks.
+#include <algorithm>
+#include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "exact_dedup_index.h"
 #include "text_norm.h"
+#include "winnow/comm.h"
+#include "winnow/context.h"
 #include "winnow/plugin.h"
 #include "winnow/schema.h"
 #include "winnow/stage.h"
@@ -106,7 +120,10 @@ class ExactDedup final : public Stage {
     return Status::Ok();
   }
 
-  StageMode mode() const override { return StageMode::kSequential; }
+  // Global (issue 7): the kept row is the lowest row id of each key, which is
+  // the first occurrence in input order for every built-in source (row ids
+  // grow with input order), and the same for one process or many ranks.
+  StageMode mode() const override { return StageMode::kGlobal; }
 
   Status Open(Context& ctx) override {
     labels_.assign(1, config_.index_label);
@@ -123,65 +140,201 @@ class ExactDedup final : public Stage {
       ctx.Info("loaded exact_dedup index " + path + " (" + label +
                "): " + std::to_string(index_.size() - before) + " new keys");
     }
-    if (loaded) ctx.Count("index_entries_loaded", loaded);
+    if (loaded && ctx.rank() == 0) ctx.Count("index_entries_loaded", loaded);
     return Status::Ok();
   }
 
-  Status Process(Batch& batch, Context& ctx) override {
-    // 1. Hash (independent per row; a distributed version exchanges these).
-    keys_.resize(batch.size());
-    for (size_t i = 0; i < batch.size(); ++i) keys_[i] = keyer_->Key(batch.rows[i]);
-    // 2. Decide, in input order.
-    int64_t unique = 0, dups = 0, index_dups = 0, missing = 0, bad_utf8 = 0;
-    const bool annotate = config_.mode == "annotate";
-    for (size_t i = 0; i < batch.size(); ++i) {
-      const ExactKey& key = keys_[i];
-      Record& rec = batch.rows[i];
+  // Pass 1 (concurrent): hash every row; rows already in a loaded index are
+  // decided here, the others are kept as (key, row id) for Finish().
+  Status Observe(const Batch& batch, Context& ctx) override {
+    std::unique_ptr<ExactKeyer> keyer = AcquireKeyer();
+    std::vector<Entry> entries;
+    entries.reserve(batch.size());
+    std::vector<std::pair<RowId, Failure>> failures;
+    std::vector<std::pair<RowId, RowRef>> index_dups;
+    int64_t missing = 0, bad_utf8 = 0;
+    for (const Record& rec : batch.rows) {
+      ExactKey key = keyer->Key(rec);
       if (key.state == ExactKey::State::kMalformed) {
-        batch.Fail(i, "exact_dedup:malformed_record",
-                   "The record's bytes are not valid JSON, so its fields cannot be read.");
+        failures.push_back(
+            {rec.id(),
+             {"exact_dedup:malformed_record",
+              "The record's bytes are not valid JSON, so its fields cannot be read."}});
         continue;
       }
       if (key.state == ExactKey::State::kMissing) {
         ++missing;
         if (config_.on_missing == "reject") {
-          batch.Fail(i, "exact_dedup:missing_field",
-                     "Field '" + key.missing_field + "' is missing or null.");
+          failures.push_back({rec.id(),
+                              {"exact_dedup:missing_field",
+                               "Field '" + key.missing_field + "' is missing or null."}});
         }
         continue;
       }
       bad_utf8 += key.invalid_utf8;
+      if (const RowRef* old = index_.Find(key.hash)) {
+        index_dups.push_back({rec.id(), *old});
+        continue;
+      }
+      entries.push_back(Entry{key.hash, rec.id()});
+    }
+    ReleaseKeyer(std::move(keyer));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      entries_.insert(entries_.end(), entries.begin(), entries.end());
+      for (auto& [id, f] : failures) failures_.emplace(id, std::move(f));
+      for (auto& [id, ref] : index_dups) index_dups_.emplace(id, ref);
+    }
+    ctx.Count("rows", static_cast<int64_t>(batch.size()));
+    if (missing) ctx.Count("missing_field", missing);
+    if (bad_utf8) ctx.Count("invalid_utf8", bad_utf8);
+    return Status::Ok();
+  }
+
+  // Keys go to their owner rank (key % world); each owner keeps the lowest
+  // row id per key and tells the rank holding each repeat which row it
+  // repeats. In one process the exchange is a local copy.
+  Status Finish(Context& ctx) override {
+    Communicator& comm = ctx.comm();
+    const int world = comm.world();
+    const int me = comm.rank();
+    std::vector<std::string> send(static_cast<size_t>(world)), recv;
+    {
+      std::vector<size_t> counts(static_cast<size_t>(world), 0);
+      for (const Entry& e : entries_) ++counts[Owner(e.hash, world)];
+      for (int r = 0; r < world; ++r) send[r].reserve(counts[r] * kEntryWire);
+      for (const Entry& e : entries_) {
+        std::string& out = send[Owner(e.hash, world)];
+        Put(&out, e.hash.low);
+        Put(&out, e.hash.high);
+        Put(&out, e.id.source);
+        Put(&out, e.id.ordinal);
+      }
+      std::vector<Entry>().swap(entries_);
+    }
+    WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, &send, &recv));
+    // Owner side: (key, row, holder rank), sorted by key then row.
+    struct Owned {
+      Hash128 hash;
+      RowId id;
+      uint32_t holder;
+    };
+    std::vector<Owned> owned;
+    for (int r = 0; r < world; ++r) {
+      const std::string& in = recv[r];
+      if (in.size() % kEntryWire != 0) {
+        return Status::Internal("exact_dedup: malformed key exchange from rank " +
+                                std::to_string(r));
+      }
+      for (size_t at = 0; at < in.size(); at += kEntryWire) {
+        Owned o;
+        o.hash.low = Get<uint64_t>(in, at);
+        o.hash.high = Get<uint64_t>(in, at + 8);
+        o.id.source = Get<uint32_t>(in, at + 16);
+        o.id.ordinal = Get<uint64_t>(in, at + 20);
+        o.holder = static_cast<uint32_t>(r);
+        owned.push_back(o);
+      }
+      std::string().swap(recv[r]);
+    }
+    std::sort(owned.begin(), owned.end(), [](const Owned& a, const Owned& b) {
+      return a.hash != b.hash ? a.hash < b.hash : a.id < b.id;
+    });
+    for (auto& s : send) s.clear();
+    std::string firsts;  // (key, first row) for save_index, sent to rank 0
+    int64_t unique = 0;
+    for (size_t i = 0; i < owned.size();) {
+      size_t j = i + 1;
+      while (j < owned.size() && owned[j].hash == owned[i].hash) ++j;
+      ++unique;
+      const RowId& first = owned[i].id;
+      if (!config_.save_index.empty()) {
+        Put(&firsts, owned[i].hash.low);
+        Put(&firsts, owned[i].hash.high);
+        Put(&firsts, first.source);
+        Put(&firsts, first.ordinal);
+      }
+      for (size_t k = i + 1; k < j; ++k) {
+        std::string& out = send[owned[k].holder];
+        Put(&out, owned[k].id.source);
+        Put(&out, owned[k].id.ordinal);
+        Put(&out, first.source);
+        Put(&out, first.ordinal);
+      }
+      i = j;
+    }
+    std::vector<Owned>().swap(owned);
+    if (unique) ctx.Count("unique", unique);
+    WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, &send, &recv));
+    for (int r = 0; r < world; ++r) {
+      const std::string& in = recv[r];
+      if (in.size() % kDecisionWire != 0) {
+        return Status::Internal("exact_dedup: malformed decision exchange from rank " +
+                                std::to_string(r));
+      }
+      for (size_t at = 0; at < in.size(); at += kDecisionWire) {
+        RowId row{Get<uint32_t>(in, at), Get<uint64_t>(in, at + 4)};
+        RowId first{Get<uint32_t>(in, at + 12), Get<uint64_t>(in, at + 16)};
+        dups_.emplace(row, first);
+      }
+    }
+    if (!config_.save_index.empty()) {
+      // Rank 0 writes the index: every owner sends it its first occurrences.
+      for (auto& s : send) s.clear();
+      send[0] = std::move(firsts);
+      WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, &send, &recv));
+      if (me == 0) {
+        for (const std::string& in : recv) {
+          for (size_t at = 0; at + kEntryWire <= in.size(); at += kEntryWire) {
+            Hash128 h{Get<uint64_t>(in, at), Get<uint64_t>(in, at + 8)};
+            index_.FindOrInsert(h,
+                                RowRef{0, Get<uint32_t>(in, at + 16), Get<uint64_t>(in, at + 20)});
+          }
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Pass 2 (concurrent): apply the decisions.
+  Status Process(Batch& batch, Context& ctx) override {
+    int64_t dups = 0, index_dups = 0;
+    const bool annotate = config_.mode == "annotate";
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Record& rec = batch.rows[i];
       const RowId& id = rec.id();
-      const RowRef* first = index_.FindOrInsert(key.hash, RowRef{0, id.source, id.ordinal});
-      if (!first) {
-        ++unique;
+      if (!failures_.empty()) {
+        auto f = failures_.find(id);
+        if (f != failures_.end()) {
+          batch.Fail(i, f->second.reason, f->second.detail);
+          continue;
+        }
+      }
+      std::string first_id, where;
+      if (auto d = dups_.find(id); d != dups_.end()) {
+        first_id = d->second.ToString();
+      } else if (auto x = index_dups_.find(id); x != index_dups_.end()) {
+        const RowRef& first = x->second;
+        ++index_dups;
+        first_id = labels_[first.origin] + "/" + RowId{first.source, first.ordinal}.ToString();
+        where = " in index '" + config_.load_indexes[first.origin - 1] + "'";
+      } else {
         continue;
       }
       ++dups;
-      std::string first_id = RowId{first->source, first->ordinal}.ToString();
-      std::string where;
-      if (first->origin != 0) {
-        ++index_dups;
-        first_id = labels_[first->origin] + "/" + first_id;
-        where = " in index '" + config_.load_indexes[first->origin - 1] + "'";
-      }
       if (annotate) {
         rec.Set(config_.duplicate_of_field, Value(first_id));
       } else {
         batch.Drop(i, "exact_duplicate", "Same content as row " + first_id + where + ".");
       }
     }
-    ctx.Count("rows", static_cast<int64_t>(batch.size()));
-    if (unique) ctx.Count("unique", unique);
     if (dups) ctx.Count("duplicates", dups);
     if (index_dups) ctx.Count("duplicates_of_index", index_dups);
-    if (missing) ctx.Count("missing_field", missing);
-    if (bad_utf8) ctx.Count("invalid_utf8", bad_utf8);
     return Status::Ok();
   }
 
   Status Close(Context& ctx) override {
-    if (config_.save_index.empty()) return Status::Ok();
+    if (config_.save_index.empty() || ctx.rank() != 0) return Status::Ok();
     Status st = index_.Save(config_.save_index, keyer_->Description(), config_.index_label);
     if (!st.ok()) return st.WithContext("writing exact_dedup index " + config_.save_index);
     ctx.Info("wrote exact_dedup index " + config_.save_index + " (" +
@@ -190,12 +343,73 @@ class ExactDedup final : public Stage {
   }
 
  private:
+  struct Entry {
+    Hash128 hash;
+    RowId id;
+  };
+  struct Failure {
+    std::string reason, detail;
+  };
+  struct RowIdHash {
+    size_t operator()(const RowId& id) const {
+      return std::hash<uint64_t>()(id.ordinal * 0x9E3779B97F4A7C15ULL ^ id.source);
+    }
+  };
+  static constexpr size_t kEntryWire = 28;     // key low, key high, row source, row ordinal
+  static constexpr size_t kDecisionWire = 24;  // row source+ordinal, first source+ordinal
+
+  static size_t Owner(const Hash128& h, int world) {
+    return static_cast<size_t>(h.low % static_cast<uint64_t>(world));
+  }
+  template <typename T>
+  static void Put(std::string* out, T v) {
+    out->append(reinterpret_cast<const char*>(&v), sizeof(T));
+  }
+  template <typename T>
+  static T Get(const std::string& in, size_t at) {
+    T v;
+    std::memcpy(&v, in.data() + at, sizeof(T));
+    return v;
+  }
+  // AllToAll, counting the bytes sent to other ranks as comm.bytes_sent.
+  static Status Exchange(Communicator& comm, Context& ctx, std::vector<std::string>* send,
+                         std::vector<std::string>* recv) {
+    int64_t bytes = 0;
+    for (int r = 0; r < comm.world(); ++r) {
+      if (r != comm.rank()) bytes += static_cast<int64_t>((*send)[r].size());
+    }
+    if (bytes) ctx.Count("comm.bytes_sent", bytes);
+    Status st = comm.AllToAll(*send, recv);
+    if (!st.ok()) return st.WithContext("exact_dedup key exchange");
+    return Status::Ok();
+  }
+  std::unique_ptr<ExactKeyer> AcquireKeyer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!keyers_.empty()) {
+        auto k = std::move(keyers_.back());
+        keyers_.pop_back();
+        return k;
+      }
+    }
+    return std::make_unique<ExactKeyer>(config_.fields, steps_);
+  }
+  void ReleaseKeyer(std::unique_ptr<ExactKeyer> k) {
+    std::lock_guard<std::mutex> lock(mu_);
+    keyers_.push_back(std::move(k));
+  }
+
   ExactDedupConfig config_;
   std::vector<NormStep> steps_;
   std::unique_ptr<ExactKeyer> keyer_;
   ExactIndex index_;
   std::vector<std::string> labels_;
-  std::vector<ExactKey> keys_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<ExactKeyer>> keyers_;
+  std::vector<Entry> entries_;
+  std::unordered_map<RowId, Failure, RowIdHash> failures_;
+  std::unordered_map<RowId, RowRef, RowIdHash> index_dups_;
+  std::unordered_map<RowId, RowId, RowIdHash> dups_;
 };
 
 }  // namespace

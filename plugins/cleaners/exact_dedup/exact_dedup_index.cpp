@@ -134,6 +134,17 @@ const RowRef* ExactIndex::FindOrInsert(const Hash128& hash, const RowRef& ref) {
   }
 }
 
+const RowRef* ExactIndex::Find(const Hash128& hash) const {
+  if (size_ == 0) return nullptr;
+  size_t i = hash.low & mask_;
+  while (true) {
+    const Slot& s = slots_[i];
+    if (s.ref.origin == kEmpty) return nullptr;
+    if (s.low == hash.low && s.high == hash.high) return &s.ref;
+    i = (i + 1) & mask_;
+  }
+}
+
 size_t ExactIndex::size_of_origin(uint32_t origin) const {
   size_t n = 0;
   for (const Slot& s : slots_) n += s.ref.origin == origin;

@@ -18,7 +18,7 @@
 // A file that does not follow this exactly (size, magic, version, checksum,
 // order) is refused with Status::Corruption naming the file and the problem.
 //
-// Thread-safety: none; cleaner/exact_dedup is a sequential stage.
+// Thread-safety: Find() may run concurrently; everything else is single-threaded.
 #pragma once
 
 #include <cstdint>
@@ -72,6 +72,8 @@ class ExactIndex {
   // Returns the first occurrence when `hash` was seen before; otherwise
   // records `ref` as its first occurrence and returns nullptr.
   const RowRef* FindOrInsert(const Hash128& hash, const RowRef& ref);
+  // The entry of `hash`, or nullptr. Safe to call concurrently with other Find() calls.
+  const RowRef* Find(const Hash128& hash) const;
   size_t size() const { return size_; }
   size_t size_of_origin(uint32_t origin) const;
 

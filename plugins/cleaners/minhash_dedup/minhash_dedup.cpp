@@ -14,6 +14,11 @@
 //    "near_duplicate" (detail names the kept row and the cluster size), or, in
 //    annotate mode, every row gets `cluster_id` (the kept row's id, e.g.
 //    "0:17"; a row's own id when it has no near duplicate) and `cluster_size`.
+//  * Under MPI (world > 1): band keys go to owner rank key % world
+//    (AllToAll), owners union their groups, rank 0 joins the forests and
+//    sends each row's decision to the rank holding it (minhash_dedup_dist.h):
+//    same cluster ids and sizes as one process. jaccard_threshold > 0 is
+//    refused under MPI. Counter comm.bytes_sent counts bytes sent.
 //  * Deterministic: decisions depend only on row ids and texts, not on thread
 //    count, batch size or arrival order.
 //  * Bad input: missing/null field -> on_missing (reject: Fail
@@ -35,6 +40,7 @@
 #include <vector>
 
 #include "minhash.h"
+#include "minhash_dedup_dist.h"
 #include "minhash_dedup_lsh.h"
 #include "text_norm.h"
 #include "winnow/plugin.h"
@@ -123,10 +129,12 @@ class MinhashDedup final : public Stage {
   StageMode mode() const override { return StageMode::kGlobal; }
 
   Status Open(Context& ctx) override {
-    if (ctx.world() > 1) {
-      return Status::Unimplemented(
-          "cleaner/minhash_dedup does not run under MPI yet (band keys are partitioned by "
-          "owner = key % world, but the exchange arrives with the distributed engine)");
+    if (ctx.world() > 1 && config_.jaccard_threshold > 0) {
+      return ConfigError("jaccard_threshold",
+                         "The exact Jaccard check needs the shingle sets of both rows of a pair "
+                         "on one rank, which cleaner/minhash_dedup does not do under MPI (world " +
+                             std::to_string(ctx.world()) +
+                             "). Set jaccard_threshold: 0 or run in one process.");
     }
     lsh_ = std::make_unique<LshIndex>(static_cast<int>(config_.bands),
                                       static_cast<uint64_t>(config_.memory_mb) << 20,
@@ -208,6 +216,7 @@ class MinhashDedup final : public Stage {
   }
 
   Status Finish(Context& ctx) override {
+    if (ctx.world() > 1) return FinishDistributed(ctx);
     // Single process: every band key is owned here (OwnerOf(key, 1) == 0).
     auto clusters = lsh_->Cluster([&ctx] { return ctx.cancelled(); });
     if (!clusters.ok()) return clusters.status();
@@ -263,6 +272,36 @@ class MinhashDedup final : public Stage {
   }
 
  private:
+  // Under MPI (see minhash_dedup_dist.h): band keys partitioned to owner ranks,
+  // components joined on rank 0, decisions back to the rank holding each row.
+  // Counters are per rank and summed by the host; candidate_pairs equals
+  // near duplicates, as in one process without the Jaccard check.
+  Status FinishDistributed(Context& ctx) {
+    const uint64_t documents = lsh_->documents();
+    auto clusters = DistributedCluster(*lsh_, ctx);
+    if (!clusters.ok()) return clusters.status();
+    clusters_ = std::move(clusters).value();
+    int64_t nclusters = 0, dups = 0;
+    for (const auto& [id, c] : clusters_) {
+      if (c.representative == id) {
+        ++nclusters;
+      } else {
+        ++dups;
+      }
+    }
+    if (nclusters) ctx.Count("clusters", nclusters);
+    if (dups) ctx.Count("candidate_pairs", dups);
+    if (lsh_->stats().spilled_runs) {
+      ctx.Count("spilled_runs", static_cast<int64_t>(lsh_->stats().spilled_runs));
+    }
+    ctx.Info("minhash_dedup rank " + std::to_string(ctx.rank()) + "/" +
+             std::to_string(ctx.world()) + ": " + std::to_string(documents) + " signed rows, " +
+             std::to_string(nclusters) + " clusters kept here, " + std::to_string(dups) +
+             " near duplicates here");
+    lsh_.reset();
+    return Status::Ok();
+  }
+
   struct Worker {
     Tokenizer tokenizer;
     Tokens tokens;

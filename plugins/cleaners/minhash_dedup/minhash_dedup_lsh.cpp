@@ -175,6 +175,21 @@ Status LshIndex::ReadSet(uint32_t obs, std::vector<uint64_t>* out) {
   return Status::Ok();
 }
 
+Status LshIndex::ForEachEntry(const std::function<void(uint64_t, const RowId&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.documents = docs_.size();
+  for (const auto& path : runs_) {
+    auto r = RunReader::OpenFile(path);
+    if (!r.ok()) return r.status();
+    BandEntry e;
+    while ((*r)->Next(&e)) fn(e.key, docs_[e.doc].id);
+    WINNOW_RETURN_IF_ERROR((*r)->status());
+  }
+  for (const BandEntry& e : entries_) fn(e.key, docs_[e.doc].id);
+  std::vector<BandEntry>().swap(entries_);
+  return Status::Ok();
+}
+
 Result<std::unordered_map<RowId, ClusterInfo, RowIdHash>> LshIndex::Cluster(
     const std::function<bool()>& cancelled) {
   std::lock_guard<std::mutex> lock(mu_);

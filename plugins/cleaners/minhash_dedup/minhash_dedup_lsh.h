@@ -73,6 +73,11 @@ class LshIndex {
   Result<std::unordered_map<RowId, ClusterInfo, RowIdHash>> Cluster(
       const std::function<bool()>& cancelled);
 
+  // Calls fn(key, row id) for every band entry (in memory and spilled), for
+  // the distributed exchange. Call once, instead of Cluster().
+  Status ForEachEntry(const std::function<void(uint64_t key, const RowId& id)>& fn);
+  size_t documents() const { return docs_.size(); }
+
   const LshStats& stats() const { return stats_; }
 
  private:

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# test_mpi_dedup (issue 7): cleaner/exact_dedup and cleaner/minhash_dedup give
+# the same rows, duplicate_of, cluster ids and sizes with `mpirun -np 3` as in
+# one process; a failing rank makes mpirun exit non-zero (no hang).
+set -euo pipefail
+BIN="${WINNOW_BINARY_DIR:?}/bin/winnow"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+if ! command -v mpirun >/dev/null 2>&1; then
+  echo "SKIP: mpirun not found"; exit 0
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "SKIP: python3 not found (corpus generator)"; exit 0
+fi
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader OMPI_MCA_rmaps_base_oversubscribe=1
+MPIRUN=(mpirun --oversubscribe -np 3)
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+python3 "$HERE/gen_corpus.py" "$WORK/in" 6 3000 7
+
+pipeline() {  # pipeline MODE OUTDIR
+  cat <<YAML
+name: mpi_dedup
+run:
+  batch_size: 100
+  output_dir: $2
+steps:
+  - name: read
+    uses: source/jsonl
+    with:
+      paths: ["$WORK/in"]
+  - name: exact
+    uses: cleaner/exact_dedup
+    with:
+      mode: $1
+  - name: near
+    uses: cleaner/minhash_dedup
+    with:
+      mode: $1
+  - name: write
+    uses: exporter/jsonl
+    with:
+      path: $2/out.jsonl
+YAML
+}
+
+fail=0
+for mode in annotate drop; do
+  pipeline $mode "$WORK/one-$mode" >"$WORK/one-$mode.yaml"
+  pipeline $mode "$WORK/mpi-$mode" >"$WORK/mpi-$mode.yaml"
+  "$BIN" -q run "$WORK/one-$mode.yaml" >"$WORK/one-$mode.log" 2>&1 ||
+    { cat "$WORK/one-$mode.log"; echo "FAIL: single-process $mode run failed"; exit 1; }
+  timeout 240 "${MPIRUN[@]}" "$BIN" -q run "$WORK/mpi-$mode.yaml" >"$WORK/mpi-$mode.log" 2>&1 ||
+    { cat "$WORK/mpi-$mode.log"; echo "FAIL: mpirun $mode run failed"; exit 1; }
+  ranks=$(ls "$WORK/mpi-$mode"/out-rank*.jsonl 2>/dev/null | wc -l)
+  if [ "$ranks" -ne 3 ]; then
+    ls -R "$WORK/mpi-$mode"; echo "FAIL: expected 3 per-rank outputs, found $ranks"; fail=1
+  fi
+  LC_ALL=C sort "$WORK/one-$mode"/out*.jsonl >"$WORK/one-$mode.sorted"
+  cat "$WORK/mpi-$mode"/out-rank*.jsonl | LC_ALL=C sort >"$WORK/mpi-$mode.sorted"
+  n1=$(wc -l <"$WORK/one-$mode.sorted"); n3=$(wc -l <"$WORK/mpi-$mode.sorted")
+  echo "$mode: single process $n1 rows, 3 ranks $n3 rows"
+  if ! cmp -s "$WORK/one-$mode.sorted" "$WORK/mpi-$mode.sorted"; then
+    diff "$WORK/one-$mode.sorted" "$WORK/mpi-$mode.sorted" | head -c 2000
+    echo "FAIL: $mode output differs between 1 process and 3 ranks"; fail=1
+  fi
+done
+# The comparison must not be vacuous: the corpus has both kinds of duplicates.
+exact=$(grep -c '"duplicate_of"' "$WORK/one-annotate.sorted" || true)
+near=$(grep -c '"cluster_size": *[2-9]' "$WORK/one-annotate.sorted" || true)
+total=$(wc -l <"$WORK/one-annotate.sorted"); kept=$(wc -l <"$WORK/one-drop.sorted")
+echo "rows $total, exact repeats $exact, rows in near-duplicate clusters $near, kept after drop $kept"
+if [ "$total" -ne 3000 ] || [ "$exact" -lt 100 ] || [ "$near" -lt 300 ] || [ "$near" -gt 1500 ] ||
+   [ "$kept" -lt 2000 ] || [ "$kept" -ge "$total" ]; then
+  echo "FAIL: the corpus should have 3000 rows with exact and near duplicates"; fail=1
+fi
+
+# jaccard_threshold is refused under MPI with a clear message.
+pipeline drop "$WORK/mpi-jac" >"$WORK/jac.yaml"
+python3 - "$WORK/jac.yaml" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+s = s.replace("uses: cleaner/minhash_dedup\n    with:\n", "uses: cleaner/minhash_dedup\n    with:\n      jaccard_threshold: 0.7\n")
+open(p, "w").write(s)
+PY
+if timeout 120 "${MPIRUN[@]}" "$BIN" -q run "$WORK/jac.yaml" >"$WORK/jac.log" 2>&1; then
+  echo "FAIL: jaccard_threshold under MPI should be refused"; fail=1
+elif ! grep -q "jaccard_threshold" "$WORK/jac.log"; then
+  cat "$WORK/jac.log"; echo "FAIL: no message naming jaccard_threshold"; fail=1
+fi
+
+# A rank that fails (only rank 0 reaches batch 4) while the others wait in
+# exact_dedup's exchange: mpirun must exit non-zero with the message, no hang.
+if [ -n "${WINNOW_TEST_PLUGIN_DIR:-}" ] && [ -d "$WINNOW_TEST_PLUGIN_DIR" ]; then
+  mkdir -p "$WORK/fin"
+  python3 - "$WORK/fin" <<'PY'
+import json, sys
+d = sys.argv[1]
+for f, n in enumerate([1000, 20, 20]):
+    with open("%s/part-%d.jsonl" % (d, f), "w") as h:
+        for i in range(n):
+            h.write(json.dumps({"id": "f%d-%d" % (f, i), "text": "row %d of file %d" % (i, f)}) + "\n")
+PY
+  cat >"$WORK/fail.yaml" <<YAML
+name: mpi_fail
+run:
+  batch_size: 50
+  output_dir: $WORK/fail-out
+steps:
+  - name: read
+    uses: source/jsonl
+    with:
+      paths: ["$WORK/fin"]
+  - name: boom
+    uses: transform/test_fail
+    with:
+      fail_at_batch: 4
+  - name: exact
+    uses: cleaner/exact_dedup
+  - name: write
+    uses: exporter/jsonl
+    with:
+      path: $WORK/fail-out/out.jsonl
+YAML
+  set +e
+  timeout 120 "${MPIRUN[@]}" "$BIN" --plugin-path "$WINNOW_TEST_PLUGIN_DIR" -q run "$WORK/fail.yaml" >"$WORK/fail.log" 2>&1
+  rc=$?
+  set -e
+  echo "failing rank: mpirun exit code $rc"
+  if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
+    cat "$WORK/fail.log"; echo "FAIL: a failing rank must make mpirun exit non-zero without hanging"; fail=1
+  elif ! grep -q "simulated failure in batch 4" "$WORK/fail.log"; then
+    cat "$WORK/fail.log"; echo "FAIL: the failing rank's message is missing"; fail=1
+  fi
+else
+  echo "WARN: WINNOW_TEST_PLUGIN_DIR not set; failing-rank test skipped"
+fi
+
+[ "$fail" -eq 0 ] && echo "PASS"
+exit "$fail"
