@@ -19,3 +19,17 @@ endforeach()
 if(TARGET test_transform_combine)
   target_link_libraries(test_transform_combine PRIVATE winnow_fake_http)
 endif()
+if(TARGET test_task_structured)
+  target_sources(test_task_structured PRIVATE
+    ${PROJECT_SOURCE_DIR}/plugins/tasks/structured/structured_schema.cpp)
+  target_include_directories(test_task_structured PRIVATE ${PROJECT_SOURCE_DIR}/plugins/tasks/structured)
+endif()
+if(TARGET test_transform_combine)
+  # The fan-in pipeline test runs `winnow run` with these plugins.
+  foreach(dep winnow_source_jsonl winnow_exporter_jsonl winnow_task_generate
+          winnow_task_ultrafeedback winnow_llm_openai)
+    if(TARGET ${dep})
+      add_dependencies(test_transform_combine ${dep})
+    endif()
+  endforeach()
+endif()

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "fixtures/fake_openai_server.h"
+#include "fixtures/test_context.h"
 #include "harness/plugin_harness.h"
 #include "openai_wire.h"
 #include "registry/registry.h"
@@ -23,55 +24,9 @@ using winnow::StatusCode;
 using winnow::Value;
 using winnow::testing::FakeOpenAIServer;
 using winnow::testing::TempDir;
+using winnow::testing::TestContext;
 
 namespace {
-
-// A Context for calling a provider directly.
-class TestContext final : public Context {
- public:
-  explicit TestContext(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  const std::string& step_name() const override { return name_; }
-  void Log(winnow::LogLevel, std::string_view m) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    log.emplace_back(m);
-  }
-  void Count(std::string_view name, int64_t delta) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    counters[std::string(name)] += delta;
-  }
-  bool cancelled() const override { return cancel.load(); }
-  int rank() const override { return 0; }
-  int world() const override { return 1; }
-  const std::filesystem::path& output_dir() const override { return dir_; }
-  const std::filesystem::path& temp_dir() const override { return dir_; }
-  const std::filesystem::path& cache_dir() const override { return dir_; }
-  winnow::Result<std::string> GetSecret(std::string_view env) override {
-    auto it = secrets.find(std::string(env));
-    if (it == secrets.end()) return Status::NotFound("no " + std::string(env));
-    return it->second;
-  }
-  winnow::Result<winnow::LlmProvider*> GetLlm(std::string_view) override {
-    return Status::NotFound("none");
-  }
-  winnow::Communicator& comm() override { return comm_; }
-  void ReportProgress(uint64_t, uint64_t) override {}
-
-  int64_t counter(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return counters.count(name) ? counters[name] : 0;
-  }
-
-  std::map<std::string, std::string> secrets{{"OPENAI_API_KEY", "sk-test-123"}};
-  std::map<std::string, int64_t> counters;
-  std::vector<std::string> log;
-  std::atomic<bool> cancel{false};
-
- private:
-  std::filesystem::path dir_;
-  std::string name_ = "test";
-  std::mutex mu_;
-  winnow::LocalCommunicator comm_;
-};
 
 // Loads llm/openai from the build tree and opens it.
 class Provider {
