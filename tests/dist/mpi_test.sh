@@ -76,6 +76,38 @@ if [ "$total" -ne 3000 ] || [ "$exact" -lt 100 ] || [ "$near" -lt 300 ] || [ "$n
   echo "FAIL: the corpus should have 3000 rows with exact and near duplicates"; fail=1
 fi
 
+# exact_dedup save_index: rank 0 writes the same index file as one process.
+for run in one mpi; do
+  cat >"$WORK/idx-$run.yaml" <<YAML
+name: mpi_index
+run:
+  output_dir: $WORK/idx-$run
+steps:
+  - name: read
+    uses: source/jsonl
+    with:
+      paths: ["$WORK/in"]
+  - name: exact
+    uses: cleaner/exact_dedup
+    with:
+      save_index: $WORK/idx-$run.wxd
+      index_label: corpus
+  - name: write
+    uses: exporter/jsonl
+    with:
+      path: $WORK/idx-$run/out.jsonl
+YAML
+done
+"$BIN" -q run "$WORK/idx-one.yaml" >"$WORK/idx-one.log" 2>&1 ||
+  { cat "$WORK/idx-one.log"; echo "FAIL: single-process save_index run failed"; exit 1; }
+timeout 240 "${MPIRUN[@]}" "$BIN" -q run "$WORK/idx-mpi.yaml" >"$WORK/idx-mpi.log" 2>&1 ||
+  { cat "$WORK/idx-mpi.log"; echo "FAIL: mpirun save_index run failed"; exit 1; }
+if ! cmp "$WORK/idx-one.wxd" "$WORK/idx-mpi.wxd"; then
+  echo "FAIL: save_index differs between 1 process and 3 ranks"; fail=1
+else
+  echo "save_index: identical ($(wc -c <"$WORK/idx-one.wxd") bytes)"
+fi
+
 # jaccard_threshold is refused under MPI with a clear message.
 pipeline drop "$WORK/mpi-jac" >"$WORK/jac.yaml"
 python3 - "$WORK/jac.yaml" <<'PY'
