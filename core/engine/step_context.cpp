@@ -16,6 +16,8 @@ StepContext::StepContext(std::string step_name, RunShared* shared, StepStats* st
 
 void StepContext::Log(LogLevel level, std::string_view message) {
   if (level == LogLevel::kDebug && !shared_->verbose) return;
+  // -q keeps warnings and errors only.
+  if (level == LogLevel::kInfo && Console::Get().quiet() && !shared_->log_sink) return;
   if (shared_->log_sink) {
     shared_->log_sink(level, name_ + ": " + std::string(message));
     return;

@@ -23,6 +23,7 @@ class Console {
   void ClearProgress();
   bool is_tty() const { return tty_; }
   void set_quiet(bool quiet) { quiet_ = quiet; }
+  bool quiet() const { return quiet_; }
   // Redirects lines to `sink` (tests); nullptr restores stderr.
   void set_sink(std::function<void(std::string_view)> sink);
 

@@ -8,7 +8,8 @@
 //    place when it is complete, and shards left over from an earlier, longer
 //    run with the same name are removed at commit.
 //  - Under MPI (world > 1) every rank writes its own file(s) with "-rank00001"
-//    inserted before the extension; a manifest lists them (rank 0).
+//    inserted before the extension, and rank 0 writes <stem>.manifest.json
+//    listing every rank's files in rank order.
 //  - Atomic: files appear under their final names only when complete; Abort
 //    removes the unfinished one. Records are written byte for byte as they are
 //    (untouched fields are copied from the input).
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <regex>
 
+#include "winnow/comm.h"
 #include "winnow/exporter.h"
 #include "winnow/io.h"
 
@@ -109,7 +111,34 @@ class JsonlExporter final : public Exporter {
     if (file_) WINNOW_RETURN_IF_ERROR(CloseShard());
     if (sharded_) RemoveStaleShards();
     ctx.Count("rows_written", rows_);
+    if (ctx.world() > 1) WINNOW_RETURN_IF_ERROR(WriteManifest(ctx));
     return Status::Ok();
+  }
+
+  // Rank 0 lists every rank's files: {"files": [...], "rows": N}.
+  Status WriteManifest(Context& ctx) {
+    Value mine = Value::MakeObject();
+    Array files;
+    for (const auto& w : written_) files.emplace_back(w);
+    mine.set("files", Value(std::move(files)));
+    mine.set("rows", rows_);
+    std::vector<std::string> all;
+    WINNOW_RETURN_IF_ERROR(ctx.comm().AllGather(mine.ToJson(), &all));
+    if (ctx.rank() != 0) return Status::Ok();
+    Value manifest = Value::MakeObject();
+    Array every;
+    int64_t rows = 0;
+    for (const auto& text : all) {
+      auto v = Value::Parse(text);
+      if (!v.ok()) return v.status();
+      for (const auto& f : v->find("files")->as_array()) every.push_back(f);
+      rows += v->find("rows")->as_int();
+    }
+    manifest.set("files", Value(std::move(every)));
+    manifest.set("rows", rows);
+    manifest.set("ranks", static_cast<int64_t>(all.size()));
+    std::string stem = stem_.substr(0, stem_.rfind("-rank"));
+    return WriteFileAtomic(stem + ".manifest.json", manifest.ToJson() + "\n");
   }
 
   void Abort(Context&) override {
