@@ -336,8 +336,12 @@ class FeedbackSource final : public Source {
                    (id ? id->ToJson() : std::string("nothing")) + ", not an integer";
         }
       }
-      Value out;
-      if (reason.empty()) ApplyPreset(presets_, row.object, &out, &reason, &detail);
+      Value mapped;
+      const Value* out = &row.object;  // preset none: the row as read, not copied
+      if (reason.empty() && presets_.preset != Preset::kNone) {
+        ApplyPreset(presets_, row.object, &mapped, &reason, &detail);
+        out = &mapped;
+      }
       if (!reason.empty()) {
         Reject r;
         r.kind = RejectKind::kError;
@@ -352,7 +356,7 @@ class FeedbackSource final : public Source {
         continue;
       }
       size_t offset = json.size();
-      out.AppendJson(json);
+      out->AppendJson(json);
       pending.push_back(Pending{offset, json.size() - offset, ordinal, n + 1});
     }
     if (!pending.empty()) {
