@@ -639,6 +639,20 @@ TEST_CASE("source/feedback over PostgreSQL: errors are clear and never hang",
   }
 }
 
+TEST_CASE("source/feedback over PostgreSQL: a malformed connection string is not echoed",
+          "[feedback][postgres]") {
+  // No server needed: libpq refuses the string before connecting.
+  for (const char* dsn :
+       {"postgresql://u:p%zzsecretzz@localhost/db", "host=localhost password=qq hiddenqq"}) {
+    auto out = DriveSource("feedback", std::string(kPgConfig) + R"("table": "t"})", WithDsn(dsn));
+    REQUIRE(!out.ok());
+    CHECK(out.status().code() == StatusCode::kInvalidArgument);
+    CHECK(out.status().message().find("does not parse") != std::string::npos);
+    CHECK(out.status().message().find("zzsecretzz") == std::string::npos);
+    CHECK(out.status().message().find("hiddenqq") == std::string::npos);
+  }
+}
+
 TEST_CASE("source/feedback over PostgreSQL through the engine", "[feedback][postgres]") {
   PgServer* pg = Server();
   if (!pg) return;

@@ -1,6 +1,7 @@
 // PostgreSQL cursor (libpq): a server-side cursor in a read-only REPEATABLE READ
 // transaction, read with FETCH FORWARD n, text-format results.
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "feedback_db.h"
@@ -62,6 +63,21 @@ class PostgresCursor final : public DbCursor {
   ~PostgresCursor() override { Close().IgnoreError(); }
 
   Status Open() {
+    // Check the connection string's syntax first: libpq's parse errors quote the
+    // offending token, which may be part of the password, so they are not shown.
+    char* parse_error = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(opt_.conninfo.c_str(), &parse_error);
+    if (!parsed) {
+      if (parse_error) PQfreemem(parse_error);
+      return Status::InvalidArgument(
+          "the PostgreSQL connection string does not parse (libpq's message is not shown "
+          "because it may quote the secret); expected postgresql://user:password@host:port/db "
+          "or key=value pairs such as \"host=db port=5432 dbname=app user=reader\"");
+    }
+    for (PQconninfoOption* o = parsed; o->keyword; ++o) {
+      if (std::string_view(o->keyword) == "password" && o->val && *o->val) password_ = o->val;
+    }
+    PQconninfoFree(parsed);
     // Our defaults first; the user's connection string may override them
     // (expand_dbname); client_encoding is forced last.
     std::string timeout = std::to_string(opt_.connect_timeout_s);
@@ -74,7 +90,7 @@ class PostgresCursor final : public DbCursor {
     if (!conn_) return Status::IOError("cannot connect to PostgreSQL: out of memory");
     PQsetNoticeProcessor(conn_, &PostgresCursor::OnNotice, this);
     if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string msg = Tidy(PQerrorMessage(conn_));
+      std::string msg = Redact(Tidy(PQerrorMessage(conn_)));
       bool auth = msg.find("password authentication failed") != std::string::npos ||
                   msg.find("no password supplied") != std::string::npos ||
                   msg.find("authentication failed") != std::string::npos ||
@@ -161,12 +177,22 @@ class PostgresCursor final : public DbCursor {
   }
 
  private:
+  // Removes the password from a server or libpq message (defence in depth).
+  std::string Redact(std::string msg) const {
+    if (password_.size() < 3) return msg;
+    for (size_t at; (at = msg.find(password_)) != std::string::npos;) {
+      msg.replace(at, password_.size(), "***");
+    }
+    return msg;
+  }
+
   Status Exec(const std::string& sql, bool is_query) {
     PgResult r(PQexec(conn_, sql.c_str()));
     ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Status::Ok();
     std::string msg = Tidy(r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_));
     if (msg == "no message from libpq") msg = Tidy(PQerrorMessage(conn_));
+    msg = Redact(std::move(msg));
     if (PQstatus(conn_) == CONNECTION_BAD) {
       return Status::IOError(
           "the PostgreSQL connection was lost while " +
@@ -187,6 +213,7 @@ class PostgresCursor final : public DbCursor {
     if (st == PGRES_TUPLES_OK) return Status::Ok();
     std::string msg = Tidy(chunk_ ? PQresultErrorMessage(chunk_.get()) : PQerrorMessage(conn_));
     if (msg == "no message from libpq") msg = Tidy(PQerrorMessage(conn_));
+    msg = Redact(std::move(msg));
     // Class 08 (connection exception) and 57P (operator intervention: the backend
     // was terminated, the server is shutting down) mean the session is gone.
     const char* state = chunk_ ? PQresultErrorField(chunk_.get(), PG_DIAG_SQLSTATE) : nullptr;
@@ -211,6 +238,7 @@ class PostgresCursor final : public DbCursor {
   }
 
   PostgresOptions opt_;
+  std::string password_;  // from the connection string, only to redact messages
   std::string query_;
   std::vector<std::string> notices_;
   PGconn* conn_ = nullptr;
