@@ -228,6 +228,8 @@ TEST_CASE("source/csv: locations, infer_types, path_field and row ids across fil
   CHECK(out->ids[1].ordinal == 1);
   CHECK(out->ids[2].ordinal == (uint64_t{1} << 40));
   CHECK(out->counters["files_opened"] == 2);
+  CHECK(out->counters["bytes_read"] ==
+        static_cast<int64_t>(std::filesystem::file_size(a) + std::filesystem::file_size(b)));
   REQUIRE(!out->progress.empty());
   CHECK(out->progress.back().first == out->progress.back().second);
   CHECK(out->progress.back().second > 0);

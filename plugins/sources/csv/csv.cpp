@@ -215,6 +215,7 @@ class CsvSource final : public Source {
     rank_ = rank;
     next_task_ = 0;
     done_bytes_ = 0;
+    consumed_done_ = 0;
     ctx.ReportProgress(0, total_bytes_);
     return Status::Ok();
   }
@@ -223,8 +224,7 @@ class CsvSource final : public Source {
     if (ctx.cancelled()) return Status::Cancelled("the run was cancelled");
     size_t rows_before = batch.rows.size();
     int64_t files_opened = 0;
-    uint64_t consumed_before = CurrentConsumed();
-    uint64_t done_before = done_bytes_;
+    const uint64_t consumed_before = consumed_done_ + CurrentConsumed();
     bool more = true;
     while (batch.rows.size() - rows_before + pending_.size() < max_rows &&
            json_.size() < kMaxBatchBytes) {
@@ -244,7 +244,8 @@ class CsvSource final : public Source {
       WINNOW_ASSIGN_OR_RETURN(bool file_more, Step(batch));
       if (!file_more) {
         Flush(batch);
-        done_bytes_ += task_->size;
+        done_bytes_ += task_->size;  // progress: the file is done for this rank
+        consumed_done_ += stream_->bytes_consumed();
         stream_.reset();
       }
     }
@@ -252,7 +253,7 @@ class CsvSource final : public Source {
     for (const auto& w : header_warnings_) ctx.Warn(w);
     header_warnings_.clear();
     if (files_opened) ctx.Count("files_opened", files_opened);
-    uint64_t consumed = done_bytes_ - done_before + CurrentConsumed() - consumed_before;
+    uint64_t consumed = consumed_done_ + CurrentConsumed() - consumed_before;
     ctx.Count("bytes_read", static_cast<int64_t>(consumed));
     ctx.ReportProgress(done_bytes_ + CurrentConsumed(), total_bytes_);
     return more;
@@ -561,6 +562,7 @@ class CsvSource final : public Source {
   std::vector<FileTask> tasks_;
   size_t next_task_ = 0;
   uint64_t total_bytes_ = 0, done_bytes_ = 0;
+  uint64_t consumed_done_ = 0;  // bytes read from files already closed
 
   // Current file.
   const FileTask* task_ = nullptr;
