@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -75,7 +76,9 @@ class PlainStream final : public InputStream {
  public:
   explicit PlainStream(std::unique_ptr<FileReader> f) : file_(std::move(f)) {}
   Result<size_t> Read(std::string& out, size_t max_bytes) override {
-    return file_->ReadInto(out, max_bytes);
+    // Do not grow (and zero-fill) the buffer past what the file still holds.
+    uint64_t left = file_->size() > file_->consumed() ? file_->size() - file_->consumed() : 0;
+    return file_->ReadInto(out, static_cast<size_t>(std::min<uint64_t>(max_bytes, left + 1)));
   }
   uint64_t bytes_consumed() const override { return file_->consumed(); }
   uint64_t file_size() const override { return file_->size(); }
