@@ -237,8 +237,9 @@ class OverrideReader {
       }
       return Status::Ok();
     }
-    return ConfigError(Path(k), "must be a map {n: fraction}, a list of [n, fraction] pairs, or "
-                                "null.");
+    return ConfigError(Path(k),
+                       "must be a map {n: fraction}, a list of [n, fraction] pairs, or "
+                       "null.");
   }
 
   Status Strings(std::string_view k, std::vector<std::string>* out) const {
@@ -264,10 +265,10 @@ class OverrideReader {
 
 Status ParseGopherQuality(const Value& v, winnow::quality::GopherQualityParams* p) {
   OverrideReader r(v, "gopher_quality");
-  WINNOW_RETURN_IF_ERROR(r.CheckKeys(
-      {"min_doc_words", "max_doc_words", "min_avg_word_length", "max_avg_word_length",
-       "max_symbol_word_ratio", "max_bullet_lines_ratio", "max_ellipsis_lines_ratio",
-       "max_non_alpha_words_ratio", "min_stop_words", "stop_words"}));
+  WINNOW_RETURN_IF_ERROR(
+      r.CheckKeys({"min_doc_words", "max_doc_words", "min_avg_word_length", "max_avg_word_length",
+                   "max_symbol_word_ratio", "max_bullet_lines_ratio", "max_ellipsis_lines_ratio",
+                   "max_non_alpha_words_ratio", "min_stop_words", "stop_words"}));
   WINNOW_RETURN_IF_ERROR(r.Threshold("min_doc_words", &p->min_doc_words, true, true));
   WINNOW_RETURN_IF_ERROR(r.Threshold("max_doc_words", &p->max_doc_words, true, true));
   WINNOW_RETURN_IF_ERROR(r.Threshold("min_avg_word_length", &p->min_avg_word_length, true));
@@ -298,10 +299,10 @@ Status ParseGopherRepetition(const Value& v, winnow::quality::GopherRepetitionPa
 
 Status ParseC4(const Value& v, winnow::quality::C4Params* p) {
   OverrideReader r(v, "c4");
-  WINNOW_RETURN_IF_ERROR(r.CheckKeys(
-      {"remove_citations", "filter_no_terminal_punct", "min_num_sentences", "min_words_per_line",
-       "max_word_length", "filter_lorem_ipsum", "filter_javascript", "filter_curly_bracket",
-       "filter_policy"}));
+  WINNOW_RETURN_IF_ERROR(
+      r.CheckKeys({"remove_citations", "filter_no_terminal_punct", "min_num_sentences",
+                   "min_words_per_line", "max_word_length", "filter_lorem_ipsum",
+                   "filter_javascript", "filter_curly_bracket", "filter_policy"}));
   WINNOW_RETURN_IF_ERROR(r.Flag("remove_citations", &p->remove_citations));
   WINNOW_RETURN_IF_ERROR(r.Flag("filter_no_terminal_punct", &p->filter_no_terminal_punct));
   WINNOW_RETURN_IF_ERROR(r.Flag("filter_lorem_ipsum", &p->filter_lorem_ipsum));
@@ -318,9 +319,9 @@ Status ParseC4(const Value& v, winnow::quality::C4Params* p) {
 
 Status ParseFineWeb(const Value& v, winnow::quality::FineWebParams* p) {
   OverrideReader r(v, "fineweb");
-  WINNOW_RETURN_IF_ERROR(r.CheckKeys({"line_punct_thr", "line_punct_exclude_zero",
-                                      "short_line_thr", "short_line_length",
-                                      "char_duplicates_ratio", "new_line_ratio"}));
+  WINNOW_RETURN_IF_ERROR(
+      r.CheckKeys({"line_punct_thr", "line_punct_exclude_zero", "short_line_thr",
+                   "short_line_length", "char_duplicates_ratio", "new_line_ratio"}));
   WINNOW_RETURN_IF_ERROR(r.Threshold("line_punct_thr", &p->line_punct_thr, false));
   WINNOW_RETURN_IF_ERROR(r.Flag("line_punct_exclude_zero", &p->line_punct_exclude_zero));
   WINNOW_RETURN_IF_ERROR(r.Threshold("short_line_thr", &p->short_line_thr, false));
@@ -345,12 +346,12 @@ class QualityCleaner final : public winnow::Stage {
       return ConfigError("annotate_field", "mode annotate needs a field name to write to.");
     }
     if (config_.presets.empty()) {
-      return ConfigError("presets", "List at least one preset: gopher_quality, "
-                                    "gopher_repetition, c4 or fineweb.");
+      return ConfigError("presets",
+                         "List at least one preset: gopher_quality, "
+                         "gopher_repetition, c4 or fineweb.");
     }
     winnow::quality::RuleSet rules;
-    const std::vector<std::string> names = {"gopher_quality", "gopher_repetition", "c4",
-                                            "fineweb"};
+    const std::vector<std::string> names = {"gopher_quality", "gopher_repetition", "c4", "fineweb"};
     for (size_t i = 0; i < config_.presets.size(); ++i) {
       const std::string& name = config_.presets[i];
       Preset p;
@@ -359,8 +360,9 @@ class QualityCleaner final : public winnow::Stage {
         std::string close = winnow::ClosestMatch(name, names);
         if (!close.empty()) msg += " (did you mean '" + close + "'?)";
         return ConfigError("presets." + std::to_string(i),
-                           msg + "; valid presets: gopher_quality, gopher_repetition, c4, "
-                                 "fineweb.");
+                           msg +
+                               "; valid presets: gopher_quality, gopher_repetition, c4, "
+                               "fineweb.");
       }
       if (std::find(rules.presets.begin(), rules.presets.end(), p) != rules.presets.end()) {
         return ConfigError("presets." + std::to_string(i),
@@ -428,8 +430,7 @@ class QualityCleaner final : public winnow::Stage {
           continue;
       }
       if (!winnow::IsValidUtf8(tf.text)) {
-        batch.Fail(i, "invalid_utf8",
-                   "The field '" + config_.field + "' is not valid UTF-8.");
+        batch.Fail(i, "invalid_utf8", "The field '" + config_.field + "' is not valid UTF-8.");
         continue;
       }
       engine_->Evaluate(tf.text, /*stop_at_first=*/!annotate_, /*collect_metrics=*/annotate_,
@@ -476,8 +477,8 @@ class QualityCleaner final : public winnow::Stage {
           m.set(metric.name, Value(static_cast<int64_t>(metric.value)));
         } else {
           // 4 decimals keep the annotation short and stable across platforms.
-          double v = std::isfinite(metric.value) ? std::round(metric.value * 1e4) / 1e4
-                                                 : metric.value;
+          double v =
+              std::isfinite(metric.value) ? std::round(metric.value * 1e4) / 1e4 : metric.value;
           m.set(metric.name, Value(v));
         }
       }

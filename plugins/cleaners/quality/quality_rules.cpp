@@ -108,6 +108,7 @@ class StringDupCounter {
 
   void Add(std::string_view s) {
     ++elements;
+    if ((used_.size() + 1) * 2 > mask_ + 1) Grow();
     uint64_t h = XXH3_64bits(s.data(), s.size());
     size_t i = (h * 0x9E3779B97F4A7C15ULL) >> 7 & mask_;
     while (true) {
@@ -117,7 +118,8 @@ class StringDupCounter {
         used_.push_back(static_cast<uint32_t>(i));
         return;
       }
-      if (slot.hash == h && slot.len == s.size() && std::memcmp(slot.ptr, s.data(), s.size()) == 0) {
+      if (slot.hash == h && slot.len == s.size() &&
+          std::memcmp(slot.ptr, s.data(), s.size()) == 0) {
         ++dup_elements;
         dup_chars += CountChars(s);
         return;
@@ -127,6 +129,27 @@ class StringDupCounter {
   }
 
   size_t Bytes() const { return slots_.capacity() * sizeof(Slot) + used_.capacity() * 4; }
+
+  // Doubles the table (keeps the entries).
+  void Grow() {
+    std::vector<Slot> old;
+    old.reserve(used_.size());
+    for (uint32_t i : used_) old.push_back(slots_[i]);
+    size_t cap = (mask_ + 1) * 2;
+    if (slots_.size() < cap) {
+      slots_.assign(cap, Slot{});
+    } else {
+      for (uint32_t i : used_) slots_[i] = Slot{};
+    }
+    used_.clear();
+    mask_ = cap - 1;
+    for (const Slot& s : old) {
+      size_t i = (s.hash * 0x9E3779B97F4A7C15ULL) >> 7 & mask_;
+      while (slots_[i].used) i = (i + 1) & mask_;
+      slots_[i] = s;
+      used_.push_back(static_cast<uint32_t>(i));
+    }
+  }
 
   uint64_t dup_elements = 0;
   uint64_t dup_chars = 0;
@@ -180,7 +203,9 @@ size_t CountEllipses(std::string_view t) {
   return n;
 }
 
-bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool StartsWith(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 bool EndsWith(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
@@ -188,11 +213,11 @@ bool EndsWith(std::string_view s, std::string_view p) {
 }  // namespace
 
 struct WordStats {
-  uint64_t words = 0;        // all tokens
-  uint64_t non_symbol = 0;   // tokens with a character outside PUNCTUATION_SET
+  uint64_t words = 0;       // all tokens
+  uint64_t non_symbol = 0;  // tokens with a character outside PUNCTUATION_SET
   uint64_t non_symbol_chars = 0;
-  uint64_t alpha = 0;        // tokens with a letter
-  uint64_t stop = 0;         // stop word occurrences
+  uint64_t alpha = 0;  // tokens with a letter
+  uint64_t stop = 0;   // stop word occurrences
 };
 
 struct Scratch {
@@ -227,8 +252,8 @@ std::string_view PresetName(Preset p) {
 }
 
 bool ParsePreset(std::string_view name, Preset* p) {
-  for (Preset q : {Preset::kGopherQuality, Preset::kGopherRepetition, Preset::kC4,
-                   Preset::kFineWeb}) {
+  for (Preset q :
+       {Preset::kGopherQuality, Preset::kGopherRepetition, Preset::kC4, Preset::kFineWeb}) {
     if (PresetName(q) == name) {
       *p = q;
       return true;
@@ -245,8 +270,12 @@ Engine::Engine(RuleSet rules) : rules_(std::move(rules)) {
 
 Engine::~Engine() = default;
 
-ScratchPtr Engine::NewScratch() { return ScratchPtr(new Scratch()); }
-void ScratchDeleter::operator()(Scratch* s) const { delete s; }
+ScratchPtr Engine::NewScratch() {
+  return ScratchPtr(new Scratch());
+}
+void ScratchDeleter::operator()(Scratch* s) const {
+  delete s;
+}
 size_t ScratchBytes(const Scratch& s) {
   return (s.prefix_hash.capacity() + s.prefix_chars.capacity()) * sizeof(uint64_t) +
          s.table.Bytes() + s.dups.Bytes() + s.tok.chars.capacity() * sizeof(CharInfo) +
@@ -364,8 +393,9 @@ bool GopherQuality(std::string_view text, Ctx& c) {
     }
   }
   if (p.max_symbol_word_ratio && ellipsis_ratio > *p.max_symbol_word_ratio) {
-    if (c.Fail(P, "ellipsis_ratio",
-               "ellipses per word " + Num(ellipsis_ratio) + " > " + Num(*p.max_symbol_word_ratio))) {
+    if (c.Fail(
+            P, "ellipsis_ratio",
+            "ellipses per word " + Num(ellipsis_ratio) + " > " + Num(*p.max_symbol_word_ratio))) {
       return true;
     }
   }
@@ -438,15 +468,15 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
       }
     }
     s.dups.Add(t.substr(start));
-    double para_frac = Ratio(static_cast<double>(s.dups.dup_elements),
-                             static_cast<double>(s.dups.elements));
+    double para_frac =
+        Ratio(static_cast<double>(s.dups.dup_elements), static_cast<double>(s.dups.elements));
     double para_char_frac = Ratio(static_cast<double>(s.dups.dup_chars), text_chars);
     c.Metric("dup_para_frac", para_frac);
     c.Metric("dup_para_char_frac", para_char_frac);
     if (p.dup_para_frac && para_frac > *p.dup_para_frac) {
-      if (c.Fail(P, "dup_para_frac",
-                 "duplicate paragraph fraction " + Num(para_frac) + " > " +
-                     Num(*p.dup_para_frac))) {
+      if (c.Fail(
+              P, "dup_para_frac",
+              "duplicate paragraph fraction " + Num(para_frac) + " > " + Num(*p.dup_para_frac))) {
         return true;
       }
     }
@@ -473,8 +503,8 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
       }
     }
     s.dups.Add(text.substr(start));
-    double line_frac = Ratio(static_cast<double>(s.dups.dup_elements),
-                             static_cast<double>(s.dups.elements));
+    double line_frac =
+        Ratio(static_cast<double>(s.dups.dup_elements), static_cast<double>(s.dups.elements));
     double line_char_frac = Ratio(static_cast<double>(s.dups.dup_chars), text_chars);
     c.Metric("dup_line_frac", line_frac);
     c.Metric("dup_line_char_frac", line_char_frac);
@@ -642,9 +672,8 @@ bool C4(std::string_view text, Ctx& c) {
   const auto& p = c.rules.c4;
   const Preset P = Preset::kC4;
   Scratch& s = c.s;
-  static constexpr std::string_view kPolicy[] = {"terms of use",  "privacy policy",
-                                                 "cookie policy", "uses cookies",
-                                                 "use of cookies", "use cookies"};
+  static constexpr std::string_view kPolicy[] = {"terms of use", "privacy policy", "cookie policy",
+                                                 "uses cookies", "use of cookies", "use cookies"};
   std::string& kept = s.c4_out;
   kept.clear();
   size_t sentences = 0, lines_total = 0, lines_kept = 0;
@@ -684,8 +713,9 @@ bool C4(std::string_view text, Ctx& c) {
     if (p.max_word_length && static_cast<double>(longest) > *p.max_word_length) return;
     if (p.remove_citations && RemoveCitations(line, s.line_buf)) line = s.line_buf;
     if (p.filter_no_terminal_punct) {
-      bool term = !line.empty() && (line.back() == '.' || line.back() == '?' ||
-                                    line.back() == '!' || line.back() == '"' || line.back() == '\'');
+      bool term =
+          !line.empty() && (line.back() == '.' || line.back() == '?' || line.back() == '!' ||
+                            line.back() == '"' || line.back() == '\'');
       if (!term || EndsWith(line, "...")) return;
     }
     if (p.min_words_per_line && static_cast<double>(n_words) < *p.min_words_per_line) return;
@@ -788,8 +818,8 @@ bool FineWeb(std::string_view text, Ctx& c) {
   c.Metric("char_dup_ratio", dup_ratio);
   if (p.char_duplicates_ratio && dup_ratio >= *p.char_duplicates_ratio) {
     if (c.Fail(P, "char_dup_ratio",
-               "characters in duplicated lines " + Num(dup_ratio) + " >= " +
-                   Num(*p.char_duplicates_ratio))) {
+               "characters in duplicated lines " + Num(dup_ratio) +
+                   " >= " + Num(*p.char_duplicates_ratio))) {
       return true;
     }
   }

@@ -99,10 +99,10 @@ struct PresetReport {
 };
 
 struct Evaluation {
-  std::vector<Failure> failures;   // in check order; drop mode stops at the first
+  std::vector<Failure> failures;      // in check order; drop mode stops at the first
   std::vector<PresetReport> reports;  // filled when collect_metrics
-  bool text_changed = false;       // C4 removed or rewrote lines
-  std::string new_text;            // the text after C4 (when text_changed)
+  bool text_changed = false;          // C4 removed or rewrote lines
+  std::string new_text;               // the text after C4 (when text_changed)
   int64_t c4_lines_removed = 0;
 };
 
@@ -124,8 +124,8 @@ class Engine {
   // failing rule ends the evaluation (drop mode); otherwise every rule of every
   // preset is checked (annotate mode; C4 still ends at a document-level
   // failure, as datatrove's does). Presets after C4 see the text as C4 left it.
-  void Evaluate(std::string_view text, bool stop_at_first, bool collect_metrics,
-                Scratch& scratch, Evaluation* out) const;
+  void Evaluate(std::string_view text, bool stop_at_first, bool collect_metrics, Scratch& scratch,
+                Evaluation* out) const;
 
   static ScratchPtr NewScratch();
 

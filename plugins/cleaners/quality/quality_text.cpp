@@ -22,10 +22,14 @@ constexpr std::string_view kSpacyPunct = "…,:;!?¿؟¡()[]{}<>_#*&。？！，
 // spaCy LIST_QUOTES.
 constexpr std::string_view kSpacyQuotes = "'\"”“`‘´’‚,„»«「」『』（）〔〕【】《》〈〉〈〉⟦⟧";
 // spaCy LIST_CURRENCY (single characters).
-constexpr std::string_view kSpacyCurrency = "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻₼₾₿";
+constexpr std::string_view kSpacyCurrency =
+    "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻₼₾"
+    "₿";
 // spaCy Sentencizer.default_punct_chars (BMP part; the rest is listed below).
 constexpr std::string_view kSentencizerPunct =
-    "!.?։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖﹗！．？｡。";
+    "!.?"
+    "։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖﹗！．？｡"
+    "。";
 constexpr uint32_t kSentencizerAstral[] = {
     0x10A56, 0x10A57, 0x11047, 0x11048, 0x110BE, 0x110BF, 0x110C0, 0x110C1, 0x11141, 0x11142,
     0x11143, 0x111C5, 0x111C6, 0x111CD, 0x111DE, 0x111DF, 0x11238, 0x11239, 0x1123B, 0x1123C,
@@ -252,8 +256,8 @@ const SpecialTable& Specials() {
       for (const auto& r : will_would) both(w, r);
       for (const P& r : {P{"'s"}, P{"s"}, P{"'re"}, P{"re"}, P{"'ve"}, P{"ve"}}) both(w, r);
     }
-    for (const char* v : {"ca", "could", "do", "does", "did", "had", "may", "might", "must",
-                          "need", "ought", "sha", "should", "wo", "would"}) {
+    for (const char* v : {"ca", "could", "do", "does", "did", "had", "may", "might", "must", "need",
+                          "ought", "sha", "should", "wo", "would"}) {
       for (const P& r : {P{"n't"}, P{"nt"}, P{"n't", "'ve"}, P{"nt", "ve"}}) both(v, r);
     }
     for (const char* v : {"could", "might", "must", "should", "would"}) {
@@ -275,18 +279,22 @@ const SpecialTable& Specials() {
     }
     // Single-token exceptions: contractions with a leading/trailing apostrophe and abbreviations.
     const char* singles[] = {
-        "'S", "'s", "and/or", "w/o", "'re", "'Cause", "'cause", "'cos", "'Cos", "'coz", "'Coz",
-        "'cuz", "'Cuz", "'bout", "ma'am", "Ma'am", "o'clock", "O'clock", "lovin'", "Lovin'",
-        "havin'", "Havin'", "doin'", "Doin'", "goin'", "Goin'", "nothin'", "Nothin'", "nuthin'",
-        "Nuthin'", "ol'", "Ol'", "somethin'", "Somethin'", "'em", "'ll", "'nuff", "Mt.", "Ak.",
-        "Ala.", "Apr.", "Ariz.", "Ark.", "Aug.", "Calif.", "Colo.", "Conn.", "Dec.", "Del.", "Feb.",
-        "Fla.", "Ga.", "Ia.", "Id.", "Ill.", "Ind.", "Jan.", "Jul.", "Jun.", "Kan.", "Kans.", "Ky.",
-        "La.", "Mar.", "Mass.", "May.", "Mich.", "Minn.", "Miss.", "N.C.", "N.D.", "N.H.", "N.J.",
-        "N.M.", "N.Y.", "Neb.", "Nebr.", "Nev.", "Nov.", "Oct.", "Okla.", "Ore.", "Pa.", "S.C.",
-        "Sep.", "Sept.", "Tenn.", "Va.", "Wash.", "Wis.", "'d", "a.m.", "Adm.", "Bros.", "co.",
-        "Co.", "Corp.", "D.C.", "Dr.", "e.g.", "E.g.", "E.G.", "Gen.", "Gov.", "i.e.", "I.e.",
-        "I.E.", "Inc.", "Jr.", "Ltd.", "Md.", "Messrs.", "Mo.", "Mont.", "Mr.", "Mrs.", "Ms.",
-        "p.m.", "Ph.D.", "Rep.", "Rev.", "Sen.", "St.", "vs.", "v.s."};
+        "'S",        "'s",        "and/or",  "w/o",     "'re",     "'Cause",  "'cause", "'cos",
+        "'Cos",      "'coz",      "'Coz",    "'cuz",    "'Cuz",    "'bout",   "ma'am",  "Ma'am",
+        "o'clock",   "O'clock",   "lovin'",  "Lovin'",  "havin'",  "Havin'",  "doin'",  "Doin'",
+        "goin'",     "Goin'",     "nothin'", "Nothin'", "nuthin'", "Nuthin'", "ol'",    "Ol'",
+        "somethin'", "Somethin'", "'em",     "'ll",     "'nuff",   "Mt.",     "Ak.",    "Ala.",
+        "Apr.",      "Ariz.",     "Ark.",    "Aug.",    "Calif.",  "Colo.",   "Conn.",  "Dec.",
+        "Del.",      "Feb.",      "Fla.",    "Ga.",     "Ia.",     "Id.",     "Ill.",   "Ind.",
+        "Jan.",      "Jul.",      "Jun.",    "Kan.",    "Kans.",   "Ky.",     "La.",    "Mar.",
+        "Mass.",     "May.",      "Mich.",   "Minn.",   "Miss.",   "N.C.",    "N.D.",   "N.H.",
+        "N.J.",      "N.M.",      "N.Y.",    "Neb.",    "Nebr.",   "Nev.",    "Nov.",   "Oct.",
+        "Okla.",     "Ore.",      "Pa.",     "S.C.",    "Sep.",    "Sept.",   "Tenn.",  "Va.",
+        "Wash.",     "Wis.",      "'d",      "a.m.",    "Adm.",    "Bros.",   "co.",    "Co.",
+        "Corp.",     "D.C.",      "Dr.",     "e.g.",    "E.g.",    "E.G.",    "Gen.",   "Gov.",
+        "i.e.",      "I.e.",      "I.E.",    "Inc.",    "Jr.",     "Ltd.",    "Md.",    "Messrs.",
+        "Mo.",       "Mont.",     "Mr.",     "Mrs.",    "Ms.",     "p.m.",    "Ph.D.",  "Rep.",
+        "Rev.",      "Sen.",      "St.",     "vs.",     "v.s."};
     for (const char* s : singles) t.Add({s});
     for (char c = 'a'; c <= 'z'; ++c) t.Add({std::string(1, c) + "."});
     for (const char* ex : {"Ill", "ill", "Its", "its", "Hell", "hell", "Shell", "shell", "Shed",
@@ -331,10 +339,10 @@ const Special* FindSpecial(std::string_view s) {
 
 // Units after a number that spaCy splits off ("5km" -> "5" "km").
 constexpr std::string_view kUnits[] = {
-    "km²", "km³", "km/h", "km", "m²", "m³", "m/s", "m", "dm²", "dm³", "dm", "cm²", "cm³", "cm",
-    "mm²", "mm³", "mm", "ha", "µm", "nm", "yd", "in", "ft", "kg", "g", "mg", "µg", "t", "lb",
-    "oz", "kmh", "mph", "hPa", "Pa", "mbar", "mb", "MB", "kb", "KB", "gb", "GB", "tb", "TB",
-    "T", "G", "M", "K", "%"};
+    "km²", "km³", "km/h", "km",  "m²", "m³", "m/s", "m",   "dm²", "dm³", "dm",   "cm²",
+    "cm³", "cm",  "mm²",  "mm³", "mm", "ha", "µm",  "nm",  "yd",  "in",  "ft",   "kg",
+    "g",   "mg",  "µg",   "t",   "lb", "oz", "kmh", "mph", "hPa", "Pa",  "mbar", "mb",
+    "MB",  "kb",  "KB",   "gb",  "GB", "tb", "TB",  "T",   "G",   "M",   "K",    "%"};
 
 bool IsUrlLike(std::string_view s) {
   if (s.size() < 4) return false;
@@ -367,11 +375,11 @@ bool IsUrlLike(std::string_view s) {
 }  // namespace
 
 const uint32_t kAsciiClasses[128] = {
-#define W_ROW(i)                                                                      \
-  kAsciiTable[i], kAsciiTable[i + 1], kAsciiTable[i + 2], kAsciiTable[i + 3],         \
-      kAsciiTable[i + 4], kAsciiTable[i + 5], kAsciiTable[i + 6], kAsciiTable[i + 7]
-    W_ROW(0),  W_ROW(8),  W_ROW(16), W_ROW(24), W_ROW(32),  W_ROW(40),  W_ROW(48),  W_ROW(56),
-    W_ROW(64), W_ROW(72), W_ROW(80), W_ROW(88), W_ROW(96),  W_ROW(104), W_ROW(112), W_ROW(120),
+#define W_ROW(i)                                                                                  \
+  kAsciiTable[i], kAsciiTable[i + 1], kAsciiTable[i + 2], kAsciiTable[i + 3], kAsciiTable[i + 4], \
+      kAsciiTable[i + 5], kAsciiTable[i + 6], kAsciiTable[i + 7]
+    W_ROW(0),  W_ROW(8),  W_ROW(16), W_ROW(24), W_ROW(32), W_ROW(40),  W_ROW(48),  W_ROW(56),
+    W_ROW(64), W_ROW(72), W_ROW(80), W_ROW(88), W_ROW(96), W_ROW(104), W_ROW(112), W_ROW(120),
 #undef W_ROW
 };
 
@@ -413,7 +421,9 @@ std::string_view PyRStrip(std::string_view s) {
   return s.substr(0, e);
 }
 
-std::string_view PyStrip(std::string_view s) { return PyRStrip(PyLStrip(s)); }
+std::string_view PyStrip(std::string_view s) {
+  return PyRStrip(PyLStrip(s));
+}
 
 bool WordTokenizer::MaybeSpecial(std::string_view chunk) {
   if (chunk.size() < 2 || chunk.size() >= 16) return false;
@@ -503,7 +513,8 @@ size_t WordTokenizer::SplitChunk(std::string_view chunk, TokenizerScratch& s) {
     }
     if (ch[last].cls & kSuffix) take(last);
     // 's 'S ’s ’S
-    if ((c == 's' || c == 'S') && last > b && (cp_at(last - 1) == '\'' || cp_at(last - 1) == 0x2019)) {
+    if ((c == 's' || c == 'S') && last > b &&
+        (cp_at(last - 1) == '\'' || cp_at(last - 1) == 0x2019)) {
       take(last - 1);
     }
     if (c == '+' && last > b && (ch[last - 1].cls & kDigit)) take(last);

@@ -23,31 +23,33 @@ namespace winnow::quality {
 
 // Character class bits (see Classify).
 enum CharClass : uint32_t {
-  kSpace = 1u << 0,         // Python str.isspace()
-  kAlpha = 1u << 1,         // Python str.isalpha() (general category L*)
-  kLower = 1u << 2,         // Ll
-  kUpper = 1u << 3,         // Lu
-  kDigit = 1u << 4,         // ASCII 0-9 (spaCy's [0-9])
-  kUniDigit = 1u << 5,      // Nd (Python regex \d)
-  kDtPunct = 1u << 6,       // datatrove's PUNCTUATION_SET
-  kPunctCat = 1u << 7,      // general category P* (spaCy Token.is_punct)
-  kSentEnd = 1u << 8,       // spaCy Sentencizer default punct_chars
-  kPrefix = 1u << 9,        // a one-character spaCy prefix
-  kSuffix = 1u << 10,       // a one-character spaCy suffix
-  kQuote = 1u << 11,        // spaCy's quote characters
-  kIcon = 1u << 12,         // So except the degree sign
-  kHyphen = 1u << 13,       // - – — ~
-  kCurrency = 1u << 14,     // currency symbols
-  kPeriodBefore = 1u << 15, // a '.' after this character is split off
-  kInfixSym = 1u << 16,     // : < > = /
-  kLineBreak = 1u << 17,    // Python str.splitlines() boundary (\r\n handled by callers)
+  kSpace = 1u << 0,          // Python str.isspace()
+  kAlpha = 1u << 1,          // Python str.isalpha() (general category L*)
+  kLower = 1u << 2,          // Ll
+  kUpper = 1u << 3,          // Lu
+  kDigit = 1u << 4,          // ASCII 0-9 (spaCy's [0-9])
+  kUniDigit = 1u << 5,       // Nd (Python regex \d)
+  kDtPunct = 1u << 6,        // datatrove's PUNCTUATION_SET
+  kPunctCat = 1u << 7,       // general category P* (spaCy Token.is_punct)
+  kSentEnd = 1u << 8,        // spaCy Sentencizer default punct_chars
+  kPrefix = 1u << 9,         // a one-character spaCy prefix
+  kSuffix = 1u << 10,        // a one-character spaCy suffix
+  kQuote = 1u << 11,         // spaCy's quote characters
+  kIcon = 1u << 12,          // So except the degree sign
+  kHyphen = 1u << 13,        // - – — ~
+  kCurrency = 1u << 14,      // currency symbols
+  kPeriodBefore = 1u << 15,  // a '.' after this character is split off
+  kInfixSym = 1u << 16,      // : < > = /
+  kLineBreak = 1u << 17,     // Python str.splitlines() boundary (\r\n handled by callers)
 };
 
 extern const uint32_t kAsciiClasses[128];
 uint32_t ClassifySlow(uint32_t cp);
 
 // Classes of one code point.
-inline uint32_t Classify(uint32_t cp) { return cp < 128 ? kAsciiClasses[cp] : ClassifySlow(cp); }
+inline uint32_t Classify(uint32_t cp) {
+  return cp < 128 ? kAsciiClasses[cp] : ClassifySlow(cp);
+}
 
 // Decodes the code point at p (valid UTF-8), sets *len to its byte length.
 inline uint32_t DecodeUtf8(const unsigned char* p, int* len) {
@@ -191,7 +193,8 @@ size_t ForEachSplitLine(std::string_view s, F&& f) {
       brk_len = (i + 1 < n && p[i + 1] == '\n') ? 2 : 1;
     } else if (c == 0xC2 && i + 1 < n && p[i + 1] == 0x85) {
       brk_len = 2;  // U+0085
-    } else if (c == 0xE2 && i + 2 < n && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+    } else if (c == 0xE2 && i + 2 < n && p[i + 1] == 0x80 &&
+               (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
       brk_len = 3;  // U+2028, U+2029
     }
     if (brk_len) {
