@@ -5,6 +5,10 @@
 #include <cmath>
 #include <cstring>
 
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
 #include "winnow/text.h"
 #include "winnow/value.h"
 
@@ -152,15 +156,29 @@ Status ColumnChunkReader::NextPage(bool* done) {
         if (!h.data_page_header) return Fail("DATA_PAGE without its data_page_header");
         const auto& dh = *h.data_page_header;
         if (dh.num_values < 0) return Fail("data page has a negative value count");
-        Status st = decompressor_.Decompress(meta_.codec, body, want, &page_);
-        if (!st.ok()) return Fail(st.message());
+        const uint8_t* pdata;
+        size_t psize;
+        if (meta_.codec == Codec::kUncompressed) {
+          // Decode straight from the column chunk: no copy.
+          if (body.size() != want) {
+            return Fail("UNCOMPRESSED page holds " + std::to_string(body.size()) +
+                        " bytes but its header says " + std::to_string(want));
+          }
+          pdata = reinterpret_cast<const uint8_t*>(body.data());
+          psize = body.size();
+        } else {
+          Status st = decompressor_.Decompress(meta_.codec, body, want, &page_);
+          if (!st.ok()) return Fail(st.message());
+          pdata = page_.data();
+          psize = page_.size();
+        }
         bytes_decompressed_ += want;
         size_t consumed = 0;
-        WINNOW_RETURN_IF_ERROR(SetupLevels(
-            page_.data(), page_.size(), dh.repetition_level_encoding, dh.definition_level_encoding,
-            static_cast<size_t>(dh.num_values), false, 0, 0, &consumed));
-        auto dec = MakeValueDecoder(dh.encoding, leaf_.type, leaf_.type_length,
-                                    page_.data() + consumed, page_.size() - consumed, dict_.get());
+        WINNOW_RETURN_IF_ERROR(
+            SetupLevels(pdata, psize, dh.repetition_level_encoding, dh.definition_level_encoding,
+                        static_cast<size_t>(dh.num_values), false, 0, 0, &consumed));
+        auto dec = MakeValueDecoder(dh.encoding, leaf_.type, leaf_.type_length, pdata + consumed,
+                                    psize - consumed, dict_.get());
         if (!dec.ok()) return dec.status().WithContext("column '" + leaf_.path + "'");
         values_ = std::move(dec).value();
         page_left_ = static_cast<size_t>(dh.num_values);
@@ -358,6 +376,80 @@ bool LooksLikeText(std::string_view s) {
     if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') return false;
   }
   return IsValidUtf8(s);
+}
+
+// Appends `s` as a JSON string literal; same output as winnow::AppendJsonString
+// but scans 32 bytes at a time for the characters that need escaping.
+void AppendJsonText(std::string& out, std::string_view s) {
+  static const char* kHex = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
+  out.push_back('"');
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* run = p;
+  auto escape = [&](unsigned char c) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+    }
+  };
+#ifdef __AVX2__
+  const __m256i quote = _mm256_set1_epi8('"');
+  const __m256i slash = _mm256_set1_epi8('\\');
+  const __m256i ctrl = _mm256_set1_epi8(0x1f);
+  while (end - p >= 32) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    __m256i m =
+        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, slash)),
+                        _mm256_cmpeq_epi8(_mm256_max_epu8(v, ctrl), ctrl));
+    uint32_t bits = static_cast<uint32_t>(_mm256_movemask_epi8(m));
+    if (bits == 0) {
+      p += 32;
+      continue;
+    }
+    while (bits) {
+      int i = __builtin_ctz(bits);
+      const char* at = p + i;
+      out.append(run, static_cast<size_t>(at - run));
+      escape(static_cast<unsigned char>(*at));
+      run = at + 1;
+      bits &= bits - 1;
+    }
+    p += 32;
+  }
+#endif
+  for (; p < end; ++p) {
+    unsigned char c = static_cast<unsigned char>(*p);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(run, static_cast<size_t>(p - run));
+    escape(c);
+    run = p + 1;
+  }
+  out.append(run, static_cast<size_t>(end - run));
+  out.push_back('"');
 }
 
 // WKB (ISO and EWKB flavours) -> GeoJSON. False on malformed input.
@@ -966,9 +1058,9 @@ struct RowAssembler::Impl {
 
   void WriteString(const Cursor& c, std::string_view s) {
     if (IsValidUtf8(s)) {
-      AppendJsonString(*out, s);
+      AppendJsonText(*out, s);
     } else {
-      AppendJsonString(*out, SanitizeUtf8(s));
+      AppendJsonText(*out, SanitizeUtf8(s));
       if (bad_utf8_column.empty()) bad_utf8_column = c.leaf->path;
     }
   }
@@ -1031,7 +1123,7 @@ struct RowAssembler::Impl {
       case ScalarKind::kBinary: {
         std::string_view s = b.views[c.v];
         if (!options.binary_as_base64 && LooksLikeText(s)) {
-          AppendJsonString(o, s);
+          AppendJsonText(o, s);
         } else {
           o.push_back('"');
           AppendBase64(o, s);

@@ -313,6 +313,7 @@ class PlainFixedDecoder final : public ValueDecoder {
   PlainFixedDecoder(const uint8_t* data, size_t size, size_t width)
       : data_(data), size_(size), width_(width) {}
   Status Decode(size_t n, ValueBatch* out) override {
+    if (n == 0) return Status::Ok();
     size_t bytes = n * width_;
     if (bytes > size_ - pos_) {
       return Status::Corruption("PLAIN values run past the end of the page (" + std::to_string(n) +
