@@ -4,6 +4,8 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -464,6 +466,18 @@ class Loop {
   explicit Loop(size_t max_in_flight) : max_in_flight_(std::max<size_t>(1, max_in_flight)) {
     GlobalInit();
     multi_ = curl_multi_init();
+    // Event-driven: curl tells us which sockets to watch (epoll) and when its
+    // next timeout is, so each wake-up costs O(active sockets), not O(transfers).
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_;
+    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Loop::OnSocket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Loop::OnTimer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   }
   ~Loop() {
     // Jobs still here were abandoned by their owner; free handles only.
@@ -474,12 +488,19 @@ class Loop {
     }
     for (CURL* e : free_handles_) curl_easy_cleanup(e);
     curl_multi_cleanup(multi_);
+    ::close(wake_);
+    ::close(epoll_);
   }
 
   void Add(Job* job) { ready_.push_back(job); }
   bool idle() const { return ready_.empty() && delayed_.empty() && active_.empty(); }
   size_t size() const { return ready_.size() + delayed_.size() + active_.size(); }
-  void Wakeup() { curl_multi_wakeup(multi_); }
+  // Interrupts a wait in Step() (thread-safe).
+  void Wakeup() {
+    uint64_t one = 1;
+    ssize_t w = ::write(wake_, &one, sizeof(one));
+    (void)w;
+  }
 
   // Completes every job with `status` (shutdown).
   void FailAll(const Status& status) {
@@ -506,7 +527,13 @@ class Loop {
   // wait for activity up to `max_wait_ms`.
   void Step(int max_wait_ms) {
     int64_t now = NowMs();
-    CancelWaiting();
+    // Cancellation is polled (at most every 20 ms: thousands of queued jobs
+    // must not be scanned on every socket event).
+    bool check_cancel = now - last_cancel_check_ms_ >= 20;
+    if (check_cancel) {
+      last_cancel_check_ms_ = now;
+      CancelWaiting();
+    }
     while (!delayed_.empty() && delayed_.top().first <= now) {
       ready_.push_front(delayed_.top().second);
       delayed_.pop();
@@ -524,8 +551,74 @@ class Loop {
       ready_.pop_front();
       Start(job);
     }
+    RunTimeoutIfDue();
+    bool finished_any = ReadCompletions();
+    if (check_cancel) CancelActive();
+
+    // How long to wait for sockets.
+    int64_t wait = max_wait_ms;
+    bool can_start = !ready_.empty() && active_.size() < max_in_flight_;
+    if (can_start && admit_wait < 0) wait = 0;
+    if (finished_any) wait = 0;  // let the caller look at what completed
+    if (admit_wait >= 0) wait = std::min(wait, admit_wait);
+    if (!delayed_.empty())
+      wait = std::min(wait, std::max<int64_t>(0, delayed_.top().first - NowMs()));
+    if (!idle()) wait = std::min<int64_t>(wait, 100);  // cancellation checks
+    if (timer_deadline_ms_ >= 0) {
+      wait = std::min(wait, std::max<int64_t>(0, timer_deadline_ms_ - NowMs()));
+    }
+    epoll_event events[256];
+    int n = ::epoll_wait(epoll_, events, 256, static_cast<int>(std::max<int64_t>(0, wait)));
     int running = 0;
-    curl_multi_perform(multi_, &running);
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == wake_) {
+        uint64_t count;
+        ssize_t r = ::read(wake_, &count, sizeof(count));
+        (void)r;
+        continue;
+      }
+      int flags = 0;
+      if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
+      if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi_, fd, flags, &running);
+    }
+    RunTimeoutIfDue();
+    ReadCompletions();
+  }
+
+ private:
+  static int OnSocket(CURL*, curl_socket_t fd, int what, void* userp, void*) {
+    auto* self = static_cast<Loop*>(userp);
+    if (what == CURL_POLL_REMOVE) {
+      ::epoll_ctl(self->epoll_, EPOLL_CTL_DEL, fd, nullptr);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.data.fd = fd;
+    if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
+    if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
+    if (::epoll_ctl(self->epoll_, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT) {
+      ::epoll_ctl(self->epoll_, EPOLL_CTL_ADD, fd, &ev);
+    }
+    return 0;
+  }
+  static int OnTimer(CURLM*, long timeout_ms, void* userp) {
+    auto* self = static_cast<Loop*>(userp);
+    self->timer_deadline_ms_ = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
+    return 0;
+  }
+  void RunTimeoutIfDue() {
+    // curl may set a new timer from inside socket_action; loop while due.
+    for (int i = 0; i < 8 && timer_deadline_ms_ >= 0 && timer_deadline_ms_ <= NowMs(); ++i) {
+      timer_deadline_ms_ = -1;
+      int running = 0;
+      curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+  }
+  // Handles finished transfers; true when any finished.
+  bool ReadCompletions() {
     bool finished_any = false;
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
@@ -543,21 +636,9 @@ class Loop {
       EndAttempt(job, std::move(outcome));
       finished_any = true;
     }
-    CancelActive();
-
-    // How long to wait for sockets.
-    int64_t wait = max_wait_ms;
-    bool can_start = !ready_.empty() && active_.size() < max_in_flight_;
-    if (can_start && admit_wait < 0) wait = 0;
-    if (finished_any) wait = 0;  // let the caller look at what completed
-    if (admit_wait >= 0) wait = std::min(wait, admit_wait);
-    if (!delayed_.empty())
-      wait = std::min(wait, std::max<int64_t>(0, delayed_.top().first - NowMs()));
-    if (!idle()) wait = std::min<int64_t>(wait, 100);  // cancellation checks
-    if (wait > 0) curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait), nullptr);
+    return finished_any;
   }
 
- private:
   CURL* Acquire() {
     if (!free_handles_.empty()) {
       CURL* e = free_handles_.back();
@@ -699,6 +780,10 @@ class Loop {
   std::priority_queue<Timed, std::vector<Timed>, Later> delayed_;
   std::unordered_map<Job*, Transfer*> active_;
   std::vector<CURL*> free_handles_;
+  int64_t last_cancel_check_ms_ = 0;
+  int epoll_ = -1;
+  int wake_ = -1;                   // eventfd that interrupts epoll_wait
+  int64_t timer_deadline_ms_ = -1;  // curl's next timeout; -1 = none
 };
 
 // Runs one request (with the given retry config) on a per-thread loop so

@@ -418,6 +418,12 @@ class OpenAIProvider final : public LlmProvider {
       done(i, std::move(merged));
     }
 
+    if (cache_ && !misses.empty()) {
+      // Everything this call received is committed before it returns.
+      Status st = cache_->Flush();
+      if (!st.ok()) ReportCacheError(st);
+    }
+
     auto count = [&ctx](std::string_view name, int64_t v) {
       if (v != 0) ctx.Count(name, v);
     };
@@ -476,10 +482,7 @@ class OpenAIProvider final : public LlmProvider {
     if (!parsed.ok()) return parsed.status();
     call.prompt_tokens.fetch_add(parsed->prompt_tokens);
     call.completion_tokens.fetch_add(parsed->completion_tokens);
-    if (cache_) {
-      Status st = cache_->Put(u->key, config_.model, r.body);
-      if (!st.ok()) ReportCacheError(st);
-    }
+    if (cache_) cache_->Put(u->key, config_.model, std::move(r.body));
     return parsed;
   }
 

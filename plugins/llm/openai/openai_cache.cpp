@@ -50,10 +50,84 @@ Result<std::unique_ptr<ResponseCache>> ResponseCache::Open(const std::filesystem
                          -1, &c->put_, nullptr) != SQLITE_OK) {
     return c->Error("cannot prepare an insert");
   }
+  c->writer_ = std::thread([raw = c.get()] { raw->WriterLoop(); });
   return c;
 }
 
+void ResponseCache::Put(std::string key, std::string model, std::string response) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    queue_.push_back({std::move(key), std::move(model), std::move(response)});
+  }
+  queue_cv_.notify_one();
+}
+
+Status ResponseCache::Flush() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  flushed_cv_.wait(lock, [this] { return queue_.empty() && writing_ == 0; });
+  Status st = write_error_;
+  write_error_ = Status::Ok();
+  return st;
+}
+
+void ResponseCache::WriterLoop() {
+  while (true) {
+    std::deque<Entry> batch;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty() && stop_) return;
+      batch.swap(queue_);
+      writing_ = batch.size();
+    }
+    Status st = WriteAll(batch);
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      writing_ = 0;
+      if (!st.ok() && write_error_.ok()) write_error_ = st;
+    }
+    flushed_cv_.notify_all();
+  }
+}
+
+Status ResponseCache::WriteAll(std::deque<Entry>& entries) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Error("cannot begin a transaction");
+  }
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  for (const Entry& e : entries) {
+    sqlite3_reset(put_);
+    sqlite3_bind_text(put_, 1, e.key.data(), static_cast<int>(e.key.size()), SQLITE_STATIC);
+    sqlite3_bind_text(put_, 2, e.model.data(), static_cast<int>(e.model.size()), SQLITE_STATIC);
+    sqlite3_bind_text(put_, 3, e.response.data(), static_cast<int>(e.response.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(put_, 4, now);
+    int rc = sqlite3_step(put_);
+    sqlite3_reset(put_);
+    if (rc != SQLITE_DONE) {
+      Status st = Error("insert failed");
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return st;
+    }
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    Status st = Error("commit failed");
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return st;
+  }
+  return Status::Ok();
+}
+
 ResponseCache::~ResponseCache() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      stop_ = true;
+    }
+    queue_cv_.notify_all();
+    writer_.join();
+  }
   if (get_ != nullptr) sqlite3_finalize(get_);
   if (put_ != nullptr) sqlite3_finalize(put_);
   if (db_ != nullptr) sqlite3_close(db_);
@@ -71,19 +145,6 @@ Result<std::optional<std::string>> ResponseCache::Get(std::string_view key) {
   std::string out(text != nullptr ? text : "", static_cast<size_t>(size));
   sqlite3_reset(get_);
   return std::optional<std::string>(std::move(out));
-}
-
-Status ResponseCache::Put(std::string_view key, std::string_view model, std::string_view response) {
-  std::lock_guard<std::mutex> lock(mu_);
-  sqlite3_reset(put_);
-  sqlite3_bind_text(put_, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
-  sqlite3_bind_text(put_, 2, model.data(), static_cast<int>(model.size()), SQLITE_TRANSIENT);
-  sqlite3_bind_text(put_, 3, response.data(), static_cast<int>(response.size()), SQLITE_TRANSIENT);
-  sqlite3_bind_int64(put_, 4, static_cast<sqlite3_int64>(std::time(nullptr)));
-  int rc = sqlite3_step(put_);
-  sqlite3_reset(put_);
-  if (rc != SQLITE_DONE) return Error("insert failed");
-  return Status::Ok();
 }
 
 }  // namespace winnow::openai

@@ -1,18 +1,23 @@
 // openai_cache.h — responses kept in SQLite so a re-run never pays twice.
 //
-// One table, llm_responses(key, model, response, created_at), in WAL mode;
-// each Put is its own transaction, committed before it returns, so a crash
-// loses at most the responses still in flight. Several providers and
+// One table, llm_responses(key, model, response, created_at), in WAL mode.
+// Put() hands a response to a writer thread, which commits whatever has
+// arrived in one transaction (so the HTTP loop never waits for the disk, and
+// a crash loses at most the few milliseconds of responses not yet committed);
+// Flush() waits until everything handed over is committed. Several providers and
 // processes may share the file (SQLite locking; a busy writer is waited for
 // up to 30 s). Keys never include secrets. Thread-safe.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "winnow/status.h"
 
@@ -31,19 +36,36 @@ class ResponseCache {
 
   // The stored response body for `key`, or nullopt.
   Result<std::optional<std::string>> Get(std::string_view key);
-  // Stores (or replaces) a response body.
-  Status Put(std::string_view key, std::string_view model, std::string_view response);
+  // Queues a response body for the writer thread (stored or replaced).
+  void Put(std::string key, std::string model, std::string response);
+  // Waits until every queued response is committed; returns the first write
+  // error since the last Flush (writing continues after an error).
+  Status Flush();
 
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  struct Entry {
+    std::string key, model, response;
+  };
   ResponseCache() = default;
   Status Error(std::string_view what) const;
+  void WriterLoop();
+  Status WriteAll(std::deque<Entry>& entries);
+
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* get_ = nullptr;
   sqlite3_stmt* put_ = nullptr;
-  std::mutex mu_;
+  std::mutex mu_;  // the connection and statements
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_, flushed_cv_;
+  std::deque<Entry> queue_;  // guarded by queue_mu_
+  size_t writing_ = 0;       // entries taken by the writer, not yet committed
+  bool stop_ = false;
+  Status write_error_;
+  std::thread writer_;
 };
 
 }  // namespace winnow::openai
