@@ -1,19 +1,24 @@
 // identity_bench — end-to-end speed of the identity pipeline against a raw simdjson pass.
 //
-//   identity_bench [--mb N] [--reps R] [--dir DIR] [--winnow PATH] [--keep] [--threads LIST]
+//   identity_bench [--mb N] [--reps R] [--dir DIR] [--out-dir DIR] [--winnow PATH] [--keep]
+//                  [--threads LIST]
 //
 // 1. Generates DIR/identity-<N>mb.jsonl: ~2 KB English-like documents with
 //    metadata (tests/fixtures/corpus/bench_corpus.h), unless it exists with
 //    the right size (then it is reused; --keep leaves it for the next run).
 // 2. Baseline, in this process: reads the file in 4 MB chunks into one reused
 //    buffer, iterates every line with simdjson on-demand and extracts "text".
+//    A second baseline also copies every line to an output file (4 MB
+//    write(2) calls): the floor for any identity pipeline.
 // 3. Runs `winnow run identity.yaml` (source/jsonl -> exporter/jsonl) with
 //    --threads 1 and --threads 2 (or --threads LIST, e.g. 1,2,4) and checks
 //    the output has the input's size.
 // Prints MB/s of each, the ratio to the baseline, and CPU time (user+sys of the
 // child, from getrusage(RUSAGE_CHILDREN)) so per-core efficiency is visible.
 // R repetitions each; the best wall time counts (the figures are noisy on a
-// shared machine). Not run by ctest. See docs/performance.md.
+// shared machine). --out-dir puts winnow's output elsewhere (e.g. /dev/shm, so
+// that disk write-back does not throttle the run). Not run by ctest. See
+// docs/performance.md.
 #include <fcntl.h>
 #include <simdjson.h>
 #include <sys/resource.h>
@@ -27,6 +32,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -59,9 +65,32 @@ struct Timing {
 };
 
 // The baseline: 4 MB chunks into a reused buffer, on-demand parse per line, "text" extracted.
-Timing RawSimdjson(const fs::path& path, uint64_t* docs, uint64_t* text_bytes) {
+// With `out` set, every parsed line is also copied to a 4 MB output buffer that
+// is written to `out` with write(2) whenever it fills: the floor for an
+// identity pipeline, which must write what it reads.
+Timing RawSimdjson(const fs::path& path, uint64_t* docs, uint64_t* text_bytes,
+                   const fs::path& out = {}) {
   constexpr size_t kChunk = 4 << 20;
   double t0 = Now(), c0 = SelfCpu();
+  int out_fd = -1;
+  std::vector<char> obuf;
+  size_t olen = 0;
+  auto flush = [&]() {
+    if (out_fd >= 0 && olen > 0 &&
+        ::write(out_fd, obuf.data(), olen) != static_cast<ssize_t>(olen)) {
+      std::perror(out.c_str());
+      std::exit(1);
+    }
+    olen = 0;
+  };
+  if (!out.empty()) {
+    out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out_fd < 0) {
+      std::perror(out.c_str());
+      std::exit(1);
+    }
+    obuf.resize(kChunk);
+  }
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) {
     std::perror(path.c_str());
@@ -101,6 +130,11 @@ Timing RawSimdjson(const fs::path& path, uint64_t* docs, uint64_t* text_bytes) {
           *text_bytes += text.size();
           ++*docs;
         }
+        if (out_fd >= 0) {
+          if (olen + len + 1 > obuf.size()) flush();
+          std::memcpy(obuf.data() + olen, p, len + 1);  // the line and its '\n'
+          olen += len + 1;
+        }
       }
       p = nl + 1;
     }
@@ -109,6 +143,10 @@ Timing RawSimdjson(const fs::path& path, uint64_t* docs, uint64_t* text_bytes) {
     std::memmove(buf.data(), buf.data() + last, carry);
   }
   std::fclose(f);
+  if (out_fd >= 0) {
+    flush();
+    ::close(out_fd);
+  }
   return {Now() - t0, SelfCpu() - c0};
 }
 
@@ -117,11 +155,15 @@ Timing RunWinnow(const std::string& winnow, const fs::path& yaml, const fs::path
   fs::remove_all(out_dir);
   std::string threads_arg = std::to_string(threads);
   std::string set_arg = "run.output_dir=" + out_dir.string();
+  std::string log_path = out_dir.string() + ".log";
   double t0 = Now(), c0 = ChildrenCpu();
   pid_t pid = fork();
   if (pid == 0) {
+    // stdout (the summary) to /dev/null, stderr (log lines, errors) to a log file.
     int devnull = ::open("/dev/null", O_WRONLY);
     if (devnull >= 0) dup2(devnull, 1);
+    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (log >= 0) dup2(log, 2);
     execl(winnow.c_str(), winnow.c_str(), "-q", "run", yaml.c_str(), "--threads",
           threads_arg.c_str(), "--set", set_arg.c_str(), static_cast<char*>(nullptr));
     std::perror("exec winnow");
@@ -131,7 +173,9 @@ Timing RunWinnow(const std::string& winnow, const fs::path& yaml, const fs::path
   waitpid(pid, &status, 0);
   Timing t{Now() - t0, ChildrenCpu() - c0};
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "winnow run failed (status %d)\n", status);
+    std::ifstream log(log_path);
+    std::fprintf(stderr, "winnow run failed (status %d):\n%s\n", status,
+                 std::string(std::istreambuf_iterator<char>(log), {}).c_str());
     std::exit(1);
   }
   return t;
@@ -139,8 +183,8 @@ Timing RunWinnow(const std::string& winnow, const fs::path& yaml, const fs::path
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: identity_bench [--mb N (1024)] [--reps R (3)] [--dir DIR] [--winnow PATH]\n"
-               "                      [--threads 1,2] [--keep]\n");
+               "usage: identity_bench [--mb N (1024)] [--reps R (3)] [--dir DIR] [--out-dir DIR]\n"
+               "                      [--winnow PATH] [--threads 1,2] [--keep]\n");
 }
 
 }  // namespace
@@ -150,6 +194,7 @@ int main(int argc, char** argv) {
   int reps = 3;
   bool keep = false;
   fs::path dir = fs::temp_directory_path() / "winnow-identity-bench";
+  fs::path out_root;  // where winnow writes; default: --dir
   std::string winnow = std::string(WINNOW_BENCH_BINARY_DIR) + "/bin/winnow";
   std::vector<int> thread_counts = {1, 2};
   for (int i = 1; i < argc; ++i) {
@@ -161,17 +206,19 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--mb")
+    if (a == "--mb") {
       mb = std::atol(next().c_str());
-    else if (a == "--reps")
+    } else if (a == "--reps") {
       reps = std::atoi(next().c_str());
-    else if (a == "--dir")
+    } else if (a == "--dir") {
       dir = next();
-    else if (a == "--winnow")
+    } else if (a == "--out-dir") {
+      out_root = next();
+    } else if (a == "--winnow") {
       winnow = next();
-    else if (a == "--keep")
+    } else if (a == "--keep") {
       keep = true;
-    else if (a == "--threads") {
+    } else if (a == "--threads") {
       thread_counts.clear();
       std::string list = next();
       for (size_t pos = 0; pos < list.size();) {
@@ -210,7 +257,9 @@ int main(int argc, char** argv) {
     std::printf("reusing %s (%.1f MB)\n", input.c_str(), have / 1048576.0);
   }
   fs::path yaml = dir / "identity.yaml";
-  fs::path out_dir = dir / "out";
+  if (out_root.empty()) out_root = dir;
+  fs::create_directories(out_root);
+  fs::path out_dir = out_root / "identity-bench-out";
   {
     std::ofstream y(yaml);
     y << "# Generated by identity_bench: source/jsonl -> exporter/jsonl.\n"
@@ -240,16 +289,28 @@ int main(int argc, char** argv) {
     Timing t = RawSimdjson(input, &docs, &text_bytes);
     if (t.wall < best_raw.wall) best_raw = t;
   }
-  std::printf("\n%-34s %9s %9s %9s %10s %8s\n", "contender (best of reps)", "wall s", "MB/s",
-              "cpu s", "MB/cpu-s", "vs raw");
+  std::printf("\n%-34s %7s %7s %7s %9s %6s %8s %8s\n", "contender (best of reps)", "wall s", "MB/s",
+              "cpu s", "MB/cpu-s", "cores", "vs raw", "cpu vs");
+  std::printf("%-34s %7s %7s %7s %9s %6s %8s %8s\n", "", "", "", "", "", "", "(wall)", "raw");
   auto row = [&](const std::string& name, const Timing& t) {
-    double mbs = size_mb / t.wall;
-    std::printf("%-34s %9.2f %9.0f %9.2f %10.0f %7.0f%%\n", name.c_str(), t.wall, mbs, t.cpu,
-                size_mb / t.cpu, 100.0 * best_raw.wall / t.wall);
+    std::printf("%-34s %7.2f %7.0f %7.2f %9.0f %6.2f %7.0f%% %7.0f%%\n", name.c_str(), t.wall,
+                size_mb / t.wall, t.cpu, size_mb / t.cpu, t.cpu / t.wall,
+                100.0 * best_raw.wall / t.wall, 100.0 * best_raw.cpu / t.cpu);
   };
   row("raw simdjson on-demand (1 thread)", best_raw);
   std::printf("  (%llu documents, %.1f MB of text extracted)\n",
               static_cast<unsigned long long>(docs), text_bytes / 1048576.0);
+  {
+    fs::create_directories(out_dir);
+    Timing best{1e30, 0};
+    for (int r = 0; r < reps; ++r) {
+      uint64_t d, t;
+      Timing x = RawSimdjson(input, &d, &t, out_dir / "raw.jsonl");
+      fs::remove(out_dir / "raw.jsonl", ec);
+      if (x.wall < best.wall) best = x;
+    }
+    row("raw parse + write copy (1 thread)", best);
+  }
   for (int threads : thread_counts) {
     Timing best{1e30, 0};
     for (int r = 0; r < reps; ++r) {
@@ -266,11 +327,13 @@ int main(int argc, char** argv) {
     row("winnow identity --threads " + std::to_string(threads), best);
   }
   fs::remove_all(out_dir);
+  fs::remove(out_dir.string() + ".log", ec);
   if (!keep) {
     fs::remove(input, ec);
   }
   std::printf(
-      "\nMB = 2^20 bytes of JSONL input; cpu s = user+sys; MB/cpu-s = per-core "
-      "throughput.\n");
+      "\nMB = 2^20 bytes of JSONL input; cpu s = user+sys; MB/cpu-s = per-core throughput;\n"
+      "cores = cpu s / wall s; vs raw = raw wall / wall; cpu vs raw = raw cpu / cpu (robust on\n"
+      "a busy machine).\n");
   return 0;
 }
