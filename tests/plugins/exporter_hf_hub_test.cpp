@@ -18,6 +18,15 @@ using winnow::testing::TempDir;
 
 namespace {
 
+// The tests decide which Hub variables are set; the machine's own settings must not leak in.
+const bool kCleanEnv = [] {
+  for (const char* v : {"HF_TOKEN", "HF_TOKEN_PATH", "HF_ENDPOINT", "HF_HOME", "HF_HUB_CACHE",
+                        "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE"}) {
+    ::unsetenv(v);
+  }
+  return true;
+}();
+
 std::vector<std::string> Rows(int n, const std::string& prefix = "r") {
   std::vector<std::string> rows;
   for (int i = 0; i < n; ++i) {

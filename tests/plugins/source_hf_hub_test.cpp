@@ -18,6 +18,15 @@ using winnow::testing::TempDir;
 
 namespace {
 
+// The tests decide which Hub variables are set; the machine's own settings must not leak in.
+const bool kCleanEnv = [] {
+  for (const char* v : {"HF_TOKEN", "HF_TOKEN_PATH", "HF_ENDPOINT", "HF_HOME", "HF_HUB_CACHE",
+                        "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE"}) {
+    ::unsetenv(v);
+  }
+  return true;
+}();
+
 std::string Lines(const std::string& prefix, int from, int to) {
   std::string s;
   for (int i = from; i < to; ++i)
@@ -486,6 +495,7 @@ TEST_CASE("hf_hub reads csv and text datasets, and card configs", "[hf_hub][fake
   FakeHub hub;
   hub.SetFiles("org/csv", "main",
                {{"train.csv", "id,text,score\n1,hello,0.5\n2,\"a, b\",\n3,x\n"},
+                {"empty_train.csv", ""},
                 {"test.tsv", "id\ttext\n9\tnine\n"}});
   hub.SetFiles(
       "org/cfg", "main",
@@ -542,4 +552,25 @@ TEST_CASE("hf_hub falls back to the refs/convert/parquet branch", "[hf_hub][fake
   auto never = Run(Config(hub, cache, "org/scripted", "\"parquet_conversion\":\"never\""));
   REQUIRE_FALSE(never.ok());
   CHECK(never.status().code() == winnow::StatusCode::kNotFound);
+}
+
+TEST_CASE("hf_hub follows a renamed repository's relative redirects", "[hf_hub][fake]") {
+  FakeHub hub;
+  std::string big = Lines("m", 0, 200);
+  hub.SetFiles("org/new", "main", {{"train.jsonl", Lines("n", 0, 3)}, {"more/train.jsonl", big}},
+               1000);
+  hub.Rename("org/old", "org/new");
+  TempDir cache;
+  auto r = Run(Config(hub, cache, "org/old", "\"data_files\":[\"**/train.jsonl\"]"));
+  INFO(r.status().message());
+  REQUIRE(r.ok());
+  CHECK(r->rows.size() == 203);
+  // Stored under the name that was asked for, as huggingface_hub does.
+  CHECK(fs::exists(cache.path() / "datasets--org--old" / "refs" / "main"));
+  bool relative_hop = false;
+  for (const auto& l : hub.log()) {
+    relative_hop =
+        relative_hop || (l.method == "HEAD" && l.path.rfind("/datasets/org/new/", 0) == 0);
+  }
+  CHECK(relative_hop);
 }

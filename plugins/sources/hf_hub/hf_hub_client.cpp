@@ -361,7 +361,12 @@ Result<fs::path> HubClient::Fetch(const std::string& repo_id, const std::string&
   HttpRequest get = Request("GET", download_url, download_url == resolve_url);
   get.download_path = incomplete;
   get.resume_from = have;
-  auto r = Send(get);
+  Result<HttpResponse> r = HttpResponse{.status = 200};
+  if (size > 0) {
+    r = Send(get);
+  } else {  // an empty file: nothing to fetch (its etag is still checked below)
+    WINNOW_RETURN_IF_ERROR(WriteFileAtomic(incomplete, ""));
+  }
   if (!r.ok()) return r.status().WithContext("cannot download " + what);
   if (r->status == 416) {  // our partial file does not fit the server's: start over once
     fs::remove(incomplete, ec);
@@ -371,6 +376,9 @@ Result<fs::path> HubClient::Fetch(const std::string& repo_id, const std::string&
     if (!r.ok()) return r.status().WithContext("cannot download " + what);
   }
   if (!r->ok()) return Error(*r, get, what);
+  if (!fs::exists(incomplete, ec)) {  // an empty file: no body byte created it
+    WINNOW_RETURN_IF_ERROR(WriteFileAtomic(incomplete, ""));
+  }
   uint64_t got = FileSizeOr(incomplete, 0);
   if (got != size) {
     if (got > size) fs::remove(incomplete, ec);
