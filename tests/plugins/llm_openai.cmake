@@ -33,3 +33,13 @@ if(TARGET test_transform_combine)
     endif()
   endforeach()
 endif()
+if(TARGET test_task_generate)
+  # The case-study test runs configs/dataset-card-summaries.yaml with `winnow run`.
+  foreach(dep winnow_source_documents winnow_transform_filter winnow_transform_template
+          winnow_transform_select winnow_transform_combine winnow_task_ultrafeedback
+          winnow_exporter_jsonl winnow_llm_openai)
+    if(TARGET ${dep})
+      add_dependencies(test_task_generate ${dep})
+    endif()
+  endforeach()
+endif()

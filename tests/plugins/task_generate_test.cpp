@@ -1,5 +1,6 @@
 // task/generate against llm/openai and a fake OpenAI server.
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "fixtures/fake_openai_server.h"
 #include "harness/plugin_harness.h"
@@ -102,4 +103,85 @@ TEST_CASE("generate configuration errors", "[task_generate]") {
   auto out = (*h)->RunStage({R"({"instruction":"q"})"});
   REQUIRE_FALSE(out.ok());
   CHECK(out.status().message().find("missing") != std::string::npos);
+}
+
+// The case study: configs/dataset-card-summaries.yaml run with `winnow run`
+// over a few real dataset cards, every LLM pointed at the fake server.
+TEST_CASE("configs/dataset-card-summaries.yaml runs end to end", "[task_generate][pipeline]") {
+  namespace fs = std::filesystem;
+  using namespace winnow::testing;
+  fs::path cards = SharedDataDir() / "hf-dataset-cards";
+  if (!fs::exists(cards)) {
+    WARN("skipped: " << cards << " is absent (../shared/data)");
+    return;
+  }
+  FakeOpenAIServer fake;
+  fake.Respond([](const Value& body, int) -> std::optional<std::string> {
+    std::string model = body.find("model")->as_string();
+    std::string msg = FakeOpenAIServer::LastMessage(body);
+    if (model == "gpt-4o") {  // the judge: three rated texts
+      std::string out;
+      for (int k = 1; k <= 3; ++k) {
+        out += "#### Output for Text " + std::to_string(k) + "\nRating: " + std::to_string(6 - k) +
+               "\nRationale: summary " + std::to_string(k) + " is fine.\n\n";
+      }
+      return out;
+    }
+    std::string path = msg.substr(msg.find("Dataset card (") + 14);
+    path = path.substr(0, path.find(')'));
+    return model + " summarises " + path;
+  });
+
+  TempDir dir;
+  // Three ordinary cards and a stub (pandas.md, 135 bytes) that the size filter drops.
+  for (const char* name : {"ag_news.md", "acronym_identification.md", "ai2_arc.md", "pandas.md"}) {
+    fs::create_directories(dir / "cards");
+    fs::copy_file(cards / name, dir / "cards" / name);
+  }
+  std::string base = fake.base_url();
+  std::string cmd = "cd " + SourceDir().string() +
+                    " && OPENAI_API_KEY=sk-fake WINNOW_CACHE_DIR=" + (dir / "cache").string() +
+                    " " + WinnowBinary().string() +
+                    " --quiet run configs/dataset-card-summaries.yaml" +
+                    " --set read.root=" + (dir / "cards").string() +
+                    " --set run.output_dir=" + (dir / "out").string();
+  for (const char* llm : {"gpt", "llama", "qwen", "judge"}) {
+    cmd += std::string(" --set llms.") + llm + ".base_url=" + base;
+  }
+  std::string output;
+  int rc = RunCommand(cmd, &output);
+  INFO(output);
+  REQUIRE(rc == 0);
+
+  std::string text = ReadText(dir / "out" / "summaries.jsonl");
+  std::vector<Value> rows;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    rows.push_back(Parse(text.substr(pos, nl - pos)));
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  REQUIRE(rows.size() == 3);
+  const Value& r = rows[0];  // files in path order: acronym_identification, ag_news, ai2_arc
+  CHECK(r.find("path")->as_string() == "acronym_identification.md");
+  CHECK(r.find("generations")->ToJson() ==
+        R"(["gpt-4o-mini summarises acronym_identification.md",)"
+        R"("meta-llama/Llama-3.1-8B-Instruct summarises acronym_identification.md",)"
+        R"("qwen2.5:7b summarises acronym_identification.md"])");
+  CHECK(r.find("generation_models")->ToJson() ==
+        R"(["gpt-4o-mini","meta-llama/Llama-3.1-8B-Instruct","qwen2.5:7b"])");
+  CHECK(r.find("ratings")->ToJson() == "[5,4,3]");
+  CHECK(r.find("model_name")->as_string() == "gpt-4o");
+  CHECK(r.find("metadata")->is_object());
+  CHECK(r.find("text") == nullptr);  // trimmed
+  CHECK(r.find("instruction")->as_string().find("Summarise the Hugging Face dataset card") == 0);
+  CHECK(rows[1].find("path")->as_string() == "ag_news.md");
+  CHECK(fake.requests() == 3 * 3 + 3);  // three models and the judge, three cards
+  std::string size_rejects = ReadText(dir / "out" / "rejects" / "size.jsonl");
+  CHECK(size_rejects.find("filter:card_size") != std::string::npos);
+  CHECK(size_rejects.find("pandas.md") != std::string::npos);
+
+  // A second run is answered from the response cache.
+  std::string again;
+  REQUIRE(RunCommand(cmd + " --no-cache", &again) == 0);
+  CHECK(fake.requests() == 12);
 }
