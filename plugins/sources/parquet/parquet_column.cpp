@@ -902,6 +902,7 @@ struct RowAssembler::Impl {
   std::vector<Shape> fields;
   std::vector<std::string> field_keys;
   std::vector<Cursor> cursors;
+  uint64_t rows_seen = 0, bytes_seen = 0;  // for output reservations
   Status error;
   std::string* out = nullptr;
   std::string bad_utf8_column;  // set when the current row had invalid UTF-8
@@ -1412,10 +1413,18 @@ Result<size_t> RowAssembler::ReadRows(size_t max_rows, std::string* out,
                                       std::vector<RowIssue>* issues) {
   Impl& im = *impl_;
   im.out = out;
+  // Reserve for the batch from the average row size seen so far.
+  if (im.rows_seen > 0) {
+    size_t avg = static_cast<size_t>(im.bytes_seen / im.rows_seen) + 1;
+    size_t want = std::min<uint64_t>(max_rows, static_cast<uint64_t>(rows_left_));
+    out->reserve(out->size() + std::min<size_t>(avg * want, size_t{256} << 20));
+  }
+  const size_t start_size = out->size();
   size_t done = 0;
   while (done < max_rows && rows_left_ > 0) {
-    // Every column must be at the start of a row.
+    // Every column must be at the start of a row (trivially true without repetition).
     for (Cursor& c : im.cursors) {
+      if (c.leaf->max_rep == 0) continue;
       if (!im.Ensure(c)) {
         if (im.error.ok()) im.Missing(c);
         break;
@@ -1448,6 +1457,8 @@ Result<size_t> RowAssembler::ReadRows(size_t max_rows, std::string* out,
     ++done;
     --rows_left_;
   }
+  im.rows_seen += done;
+  im.bytes_seen += out->size() - start_size;
   if (rows_left_ == 0) {
     for (Cursor& c : im.cursors) {
       if (im.Ensure(c)) {

@@ -39,8 +39,8 @@ Status PreadAll(int fd, uint64_t offset, size_t length, uint8_t* out, const std:
 }
 
 const char kEncrypted[] =
-    "is encrypted with Parquet Modular Encryption; winnow cannot read encrypted Parquet files "
-    "(decrypt it first)";
+    "the file is encrypted with Parquet Modular Encryption; winnow cannot read encrypted Parquet "
+    "files (decrypt it first)";
 
 }  // namespace
 
