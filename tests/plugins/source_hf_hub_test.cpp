@@ -574,3 +574,21 @@ TEST_CASE("hf_hub follows a renamed repository's relative redirects", "[hf_hub][
   }
   CHECK(relative_hop);
 }
+
+TEST_CASE("hf_hub shards files across ranks with stable row ids", "[hf_hub][fake]") {
+  FakeHub hub;
+  hub.SetFiles("org/ds", "main",
+               {{"data/train-00000-of-00003.jsonl", Lines("a", 0, 2)},
+                {"data/train-00001-of-00003.jsonl", Lines("b", 0, 3)},
+                {"data/train-00002-of-00003.jsonl", Lines("c", 0, 4)}});
+  TempDir cache;
+  auto h = PluginHarness::Create("source/hf_hub", Config(hub, cache, "org/ds"));
+  REQUIRE(h.ok());
+  (*h)->SetRank(1, 2);
+  auto out = (*h)->RunSource();
+  REQUIRE(out.ok());
+  REQUIRE(out->rows.size() == 3);  // only file 1 of 0..2
+  CHECK(Field(out->rows[0], "text") == "b0");
+  CHECK(out->row_ids[0].ordinal == ((1ULL << 40) | 1));
+  CHECK(out->counters["files_downloaded"] == 1);
+}
