@@ -84,7 +84,7 @@ struct StepRt {
 void ProfileBatch(const Batch& batch, DataProfile* p) {
   std::string scratch;
   for (const Record& r : batch.rows) {
-    if ((r.id().ordinal * 0x9E3779B97F4A7C15ull) >> 62 != 0) continue;  // ~1 row in 4
+    if ((r.id().ordinal * 0x9E3779B97F4A7C15ull) >> 58 != 0) continue;  // ~1 row in 64
     ++p->sampled_rows;
     TextField lang = r.GetText("language", scratch);
     if (lang.state == FieldState::kPresent) p->languages[std::string(lang.text)]++;

@@ -45,7 +45,7 @@ struct ExecOptions {
 };
 
 // What a run learned about the data flowing out of one step, for the HTML
-// report. Collected on a deterministic sample of rows (row ordinal hash % 4 == 0)
+// report. Collected on a deterministic sample of rows (about 1 in 64 by row id hash)
 // so that it costs little; `sampled_rows` says how many rows it covers.
 struct DataProfile {
   int64_t sampled_rows = 0;

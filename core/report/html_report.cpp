@@ -256,7 +256,7 @@ std::string RenderHtmlReport(const std::string& pipeline_name, const RunReport& 
     for (const auto& [k, n] : s.profile.cluster_sizes) all.cluster_sizes[k] += n;
   }
   h += "<h2>Written data</h2><p class=note>From a sample of " +
-       Num(static_cast<double>(all.sampled_rows)) + " written rows (about one in four).</p>";
+       Num(static_cast<double>(all.sampled_rows)) + " written rows (about one in 64).</p>";
   std::vector<std::pair<std::string, double>> langs(all.languages.begin(), all.languages.end());
   std::sort(langs.begin(), langs.end(), [](auto& a, auto& b) { return a.second > b.second; });
   if (langs.size() > 30) langs.resize(30);

@@ -72,6 +72,9 @@ Status MergeJoin(std::vector<Batch>& branches, Batch& out) {
 
 Status Exporter::Encode(const Batch& batch, std::string& out, Context& ctx) {
   (void)ctx;
+  size_t bytes = 0;
+  for (const Record& r : batch.rows) bytes += r.raw().size() + 1;
+  out.reserve(out.size() + bytes + (bytes >> 4));  // edited rows may grow a little
   for (const Record& r : batch.rows) {
     WINNOW_RETURN_IF_ERROR(r.AppendJson(out));
     out.push_back('\n');

@@ -95,15 +95,25 @@ class JsonlExporter final : public Exporter {
       if (sharded_) take = ShardRoom(encoded.substr(pos));
       std::string_view piece = encoded.substr(pos, take);
       WINNOW_RETURN_IF_ERROR(file_->Write(piece));
-      int64_t lines = std::count(piece.begin(), piece.end(), '\n');
+      int64_t lines = piece.size() == encoded.size() ? static_cast<int64_t>(batch.rows.size())
+                                                     : CountLines(piece);
       shard_rows_ += lines;
       rows_ += lines;
       pos += take;
       if (sharded_ && ShardFull()) WINNOW_RETURN_IF_ERROR(CloseShard());
     }
     ctx.Count("bytes_written", static_cast<int64_t>(encoded.size()));
-    (void)batch;
     return Status::Ok();
+  }
+
+  static int64_t CountLines(std::string_view s) {
+    int64_t n = 0;
+    for (const char* p = s.data(); (p = static_cast<const char*>(
+                                        std::memchr(p, '\n', s.data() + s.size() - p))) != nullptr;
+         ++p) {
+      ++n;
+    }
+    return n;
   }
 
   Status Commit(Context& ctx) override {
