@@ -568,6 +568,19 @@ TEST_CASE("thrift reader refuses truncated, oversized and deeply nested input",
     CHECK_FALSE(r.ok());
     CHECK(r.error().find("deeper than") != std::string::npos);
   }
+  SECTION("footer claiming millions of row groups in a few bytes each") {
+    std::string buf;
+    CompactWriter w(&buf);
+    w.BeginStruct();
+    w.FieldI32(1, 1);
+    w.FieldList(2, CType::kStruct, 0);
+    w.FieldI64(3, 0);
+    w.FieldList(4, CType::kStruct, 2000000);
+    buf.append(2000000, '\0');  // each element just its STOP byte
+    auto m = ParseFileMetaData(buf);
+    REQUIRE_FALSE(m.ok());
+    CHECK(m.status().message().find("MiB of memory") != std::string::npos);
+  }
   SECTION("footer parse of garbage") {
     auto m = ParseFileMetaData(std::string("\x15\x02\x19\x4c\xff\xff", 6));
     REQUIRE_FALSE(m.ok());
@@ -834,6 +847,16 @@ TEST_CASE("codecs round-trip and refuse lying sizes", "[parquet][codec]") {
   CHECK(d.Decompress(Codec::kLz4Raw, "abc", size_t{1} << 28, &out).code() ==
         StatusCode::kCorruption);
   CHECK(d.Decompress(Codec::kLzo, "abc", 10, &out).code() == StatusCode::kUnimplemented);
+  // A real bomb: 300 MB of zeros compress to a few KB with zstd; refused before inflating.
+  {
+    std::string zeros(size_t{300} << 20, '\0'), bomb;
+    REQUIRE(Compress(Codec::kZstd, zeros, &bomb, 19).ok());
+    zeros.clear();
+    zeros.shrink_to_fit();
+    Status st = d.Decompress(Codec::kZstd, bomb, size_t{300} << 20, &out);
+    CHECK(st.code() == StatusCode::kCorruption);
+    CHECK(st.message().find("decompression bomb") != std::string::npos);
+  }
   // Hadoop-framed LZ4 with several frames.
   std::string hadoop, part;
   REQUIRE(Compress(Codec::kLz4, text.substr(0, 1000), &hadoop).ok());

@@ -284,6 +284,13 @@ Status Decompressor::Decompress(Codec codec, std::string_view in, size_t want, B
                               " uncompressed bytes, above the limit of " +
                               std::to_string(kMaxPageBytes));
   }
+  if (want > kLargePageBytes && want / std::max<size_t>(in.size(), 1) > kMaxLargePageRatio) {
+    return Status::Corruption("page claims " + std::to_string(want) + " uncompressed bytes from " +
+                              std::to_string(in.size()) + " compressed bytes; pages above " +
+                              std::to_string(kLargePageBytes >> 20) + " MiB may expand at most " +
+                              std::to_string(kMaxLargePageRatio) +
+                              "x (refusing a possible decompression bomb)");
+  }
   if (want == 0) {
     // Nothing to produce; some writers store an empty (even invalid) stream here.
     out->Resize(0);

@@ -47,6 +47,10 @@ class ByteBuffer {
 
 // Largest decompressed page accepted (the format's own limit is 2 GiB).
 constexpr size_t kMaxPageBytes = size_t{1} << 30;
+// Pages above kLargePageBytes must not expand more than kMaxLargePageRatio
+// times: a few KB that claim hundreds of MB are a decompression bomb.
+constexpr size_t kLargePageBytes = size_t{256} << 20;
+constexpr size_t kMaxLargePageRatio = 64;
 
 class Decompressor {
  public:

@@ -781,11 +781,14 @@ Status DecodeDictionary(Type type, int32_t type_length, size_t num_values, Dicti
     return Status::Corruption("dictionary page claims " + std::to_string(num_values) +
                               " values but holds only " + std::to_string(size) + " bytes");
   }
+  // Decoded in slices so memory follows the values actually present.
   auto dec = MakePlain(type, type_length, dict->page.data(), size);
-  if (type == Type::kByteArray || type == Type::kFixedLenByteArray) {
-    dict->values.views.reserve(num_values);
+  for (size_t done = 0; done < num_values;) {
+    size_t k = std::min<size_t>(num_values - done, 65536);
+    WINNOW_RETURN_IF_ERROR(dec->Decode(k, &dict->values));
+    done += k;
   }
-  return dec->Decode(num_values, &dict->values);
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------

@@ -181,6 +181,7 @@ void ReadKeyValueList(CompactReader& r, std::vector<KeyValue>* out) {
   uint32_t n;
   if (!r.BeginList(&et, &n)) return;
   if (!r.Expect(et, CType::kStruct, "key_value_metadata element")) return;
+  if (!r.Charge(uint64_t{n} * sizeof(KeyValue))) return;
   out->resize(n);
   for (uint32_t i = 0; i < n && r.ok(); ++i) ReadKeyValue(r, &(*out)[i]);
 }
@@ -551,6 +552,7 @@ void ReadEncodingList(CompactReader& r, std::vector<Encoding>* out) {
   uint32_t n;
   if (!r.BeginList(&et, &n)) return;
   if (!r.Expect(et, CType::kI32, "encodings element")) return;
+  if (!r.Charge(uint64_t{n} * sizeof(Encoding))) return;
   out->reserve(n);
   for (uint32_t i = 0; i < n && r.ok(); ++i) out->push_back(static_cast<Encoding>(r.ReadI32()));
 }
@@ -577,6 +579,7 @@ void ReadColumnMetaData(CompactReader& r, ColumnMetaData* m) {
         uint32_t n;
         if (!r.BeginList(&et, &n)) return;
         if (!r.Expect(et, CType::kBinary, "path_in_schema element")) return;
+        if (!r.Charge(uint64_t{n} * sizeof(std::string))) return;
         m->path_in_schema.reserve(n);
         for (uint32_t i = 0; i < n && r.ok(); ++i) m->path_in_schema.push_back(r.ReadString());
         break;
@@ -624,6 +627,7 @@ void ReadColumnMetaData(CompactReader& r, ColumnMetaData* m) {
         uint32_t n;
         if (!r.BeginList(&et, &n)) return;
         if (!r.Expect(et, CType::kStruct, "encoding_stats element")) return;
+        if (!r.Charge(uint64_t{n} * sizeof(PageEncodingStats))) return;
         m->encoding_stats.resize(n);
         for (uint32_t i = 0; i < n && r.ok(); ++i) {
           auto& s = m->encoding_stats[i];
@@ -728,6 +732,7 @@ void ReadRowGroup(CompactReader& r, RowGroup* g) {
         uint32_t n;
         if (!r.BeginList(&et, &n)) return;
         if (!r.Expect(et, CType::kStruct, "RowGroup.columns element")) return;
+        if (!r.Charge(uint64_t{n} * sizeof(ColumnChunk))) return;
         g->columns.resize(n);
         for (uint32_t i = 0; i < n && r.ok(); ++i) ReadColumnChunk(r, &g->columns[i]);
         break;
@@ -746,6 +751,7 @@ void ReadRowGroup(CompactReader& r, RowGroup* g) {
         uint32_t n;
         if (!r.BeginList(&et, &n)) return;
         if (!r.Expect(et, CType::kStruct, "sorting_columns element")) return;
+        if (!r.Charge(uint64_t{n} * sizeof(SortingColumn))) return;
         g->sorting_columns.resize(n);
         for (uint32_t i = 0; i < n && r.ok(); ++i) {
           auto& s = g->sorting_columns[i];
@@ -903,6 +909,9 @@ void ReadDictionaryPageHeader(CompactReader& r, DictionaryPageHeader* h) {
 
 Result<FileMetaData> ParseFileMetaData(std::string_view bytes) {
   CompactReader r(bytes);
+  // In memory a footer takes a few times its encoded size; a footer that
+  // claims far more (containers of minimal elements) is refused.
+  r.set_memory_limit(kFooterMemoryFloor + kFooterMemoryFactor * uint64_t{bytes.size()});
   FileMetaData m;
   Required req;
   r.BeginStruct();
@@ -921,6 +930,7 @@ Result<FileMetaData> ParseFileMetaData(std::string_view bytes) {
         uint32_t n;
         if (!r.BeginList(&et, &n)) break;
         if (!r.Expect(et, CType::kStruct, "schema element")) break;
+        if (!r.Charge(uint64_t{n} * sizeof(SchemaElement))) break;
         m.schema.resize(n);
         for (uint32_t i = 0; i < n && r.ok(); ++i) ReadSchemaElement(r, &m.schema[i]);
         break;
@@ -935,6 +945,7 @@ Result<FileMetaData> ParseFileMetaData(std::string_view bytes) {
         uint32_t n;
         if (!r.BeginList(&et, &n)) break;
         if (!r.Expect(et, CType::kStruct, "row_groups element")) break;
+        if (!r.Charge(uint64_t{n} * sizeof(RowGroup))) break;
         m.row_groups.resize(n);
         for (uint32_t i = 0; i < n && r.ok(); ++i) ReadRowGroup(r, &m.row_groups[i]);
         break;

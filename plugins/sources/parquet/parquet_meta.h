@@ -263,6 +263,11 @@ std::string_view EncodingName(Encoding e);
 std::string_view ConvertedTypeName(ConvertedType c);
 std::string_view PageTypeName(PageType p);
 
+// Memory a parsed footer may take: kFooterMemoryFloor + kFooterMemoryFactor x
+// its encoded size (real footers need 3-10x; beyond that they are refused).
+constexpr uint64_t kFooterMemoryFloor = uint64_t{64} << 20;
+constexpr uint64_t kFooterMemoryFactor = 16;
+
 // Parses a footer (the Thrift bytes between the data and the length/magic).
 Result<FileMetaData> ParseFileMetaData(std::string_view bytes);
 // Parses a page header from the start of `bytes`; *header_size receives its length.

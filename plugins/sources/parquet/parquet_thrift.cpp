@@ -5,9 +5,6 @@
 namespace winnow::parquet {
 
 namespace {
-// Largest list of zero-byte elements (empty structs) accepted.
-constexpr uint32_t kMaxEmptyElements = 1u << 20;
-
 bool IsValidType(uint8_t t) {
   return t <= static_cast<uint8_t>(CType::kStruct);
 }
@@ -158,8 +155,8 @@ bool CompactReader::BeginList(CType* element_type, uint32_t* size) {
   // bools in lists are one byte each (type 1 or 2 both mean "bool")
   CType et = static_cast<CType>(t);
   if (et == CType::kBoolFalse) et = CType::kBoolTrue;
-  uint64_t limit = et == CType::kStruct ? kMaxEmptyElements + remaining() : remaining();
-  if (n > limit) {
+  // Every element takes at least one byte (a struct at least its STOP byte).
+  if (n > remaining()) {
     Fail("Thrift list claims " + std::to_string(n) + " elements but only " +
          std::to_string(remaining()) + " bytes are left");
     return false;
@@ -195,6 +192,17 @@ bool CompactReader::BeginMap(CType* key_type, CType* value_type, uint32_t* size)
   if (*key_type == CType::kBoolFalse) *key_type = CType::kBoolTrue;
   if (*value_type == CType::kBoolFalse) *value_type = CType::kBoolTrue;
   *size = static_cast<uint32_t>(n);
+  return true;
+}
+
+bool CompactReader::Charge(uint64_t bytes) {
+  if (!ok()) return false;
+  if (bytes > memory_limit_ - memory_used_) {
+    Fail("the structure would need more than " + std::to_string(memory_limit_ >> 20) +
+         " MiB of memory");
+    return false;
+  }
+  memory_used_ += bytes;
   return true;
 }
 

@@ -80,6 +80,12 @@ class CompactReader {
   // Maps: key/value types and count.
   bool BeginMap(CType* key_type, CType* value_type, uint32_t* size);
 
+  // Memory accounting for callers that build structures from the input: each
+  // Charge() adds to a running total and fails the reader (returning false)
+  // once it exceeds the limit, so a short input cannot claim huge containers.
+  void set_memory_limit(uint64_t bytes) { memory_limit_ = bytes; }
+  bool Charge(uint64_t bytes);
+
   // Skips a value of the given type (recursively, depth-limited).
   void Skip(CType type);
 
@@ -101,6 +107,7 @@ class CompactReader {
   std::vector<int16_t> field_id_stack_;
   // Bool carried by the current field header (compact protocol quirk).
   int pending_bool_ = -1;
+  uint64_t memory_limit_ = UINT64_MAX, memory_used_ = 0;
 };
 
 class CompactWriter {
