@@ -1309,6 +1309,40 @@ TEST_CASE("page headers with absurd sizes or counts are refused without allocati
   }
 }
 
+TEST_CASE("legacy BIT_PACKED definition levels are read most significant bit first",
+          "[parquet][encoding]") {
+  SchemaNode leaf;
+  leaf.name = leaf.path = "x";
+  leaf.is_leaf = true;
+  leaf.type = Type::kInt32;
+  leaf.repetition = Repetition::kOptional;
+  leaf.max_def = 1;
+  ColumnMetaData meta;
+  meta.type = Type::kInt32;
+  meta.num_values = 5;
+  std::string body(1, '\xb0');  // levels 1,0,1,1,0
+  for (int32_t v : {7, 8, 9}) body.append(reinterpret_cast<const char*>(&v), 4);
+  PageHeader h;
+  h.type = PageType::kDataPage;
+  h.uncompressed_page_size = h.compressed_page_size = static_cast<int32_t>(body.size());
+  h.data_page_header = DataPageHeader{};
+  h.data_page_header->num_values = 5;
+  h.data_page_header->definition_level_encoding = Encoding::kBitPacked;
+  std::string chunk;
+  SerializePageHeader(h, &chunk);
+  chunk += body;
+  ColumnChunkReader r(leaf, meta, chunk, true);
+  REQUIRE(r.Init().ok());
+  REQUIRE(r.NextBatch().ok());
+  REQUIRE(r.size() == 5);
+  CHECK(std::vector<uint16_t>(r.def_levels(), r.def_levels() + 5) ==
+        std::vector<uint16_t>{1, 0, 1, 1, 0});
+  REQUIRE(r.values().count == 3);
+  int32_t third;
+  std::memcpy(&third, r.values().fixed.data() + 8, 4);
+  CHECK(third == 9);
+}
+
 TEST_CASE("random corruption never crashes, hangs or over-allocates", "[parquet][bad]") {
   TempDir dir;
   std::vector<std::string> originals;
