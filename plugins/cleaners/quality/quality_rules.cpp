@@ -742,7 +742,14 @@ bool C4(std::string_view text, Ctx& c) {
         if (low.find(pol) != std::string_view::npos) return;
       }
     }
-    sentences += SentenceCount(line, s);
+    // Every kept line holds at least one sentence; the exact count is needed only
+    // below the threshold or when reporting it (annotate mode).
+    if (c.collect || !p.min_num_sentences ||
+        static_cast<double>(sentences) < *p.min_num_sentences) {
+      sentences += SentenceCount(line, s);
+    } else {
+      ++sentences;
+    }
     if (lines_kept) kept += '\n';
     kept.append(line);
     ++lines_kept;

@@ -2,6 +2,8 @@
 #include "quality_text.h"
 
 #include <unicode/uchar.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include <array>
 #include <memory>
@@ -23,12 +25,14 @@ constexpr std::string_view kSpacyPunct = "…,:;!?¿؟¡()[]{}<>_#*&。？！，
 constexpr std::string_view kSpacyQuotes = "'\"”“`‘´’‚,„»«「」『』（）〔〕【】《》〈〉〈〉⟦⟧";
 // spaCy LIST_CURRENCY (single characters).
 constexpr std::string_view kSpacyCurrency =
-    "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻₼₾"
+    "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻₼"
+    "₾"
     "₿";
 // spaCy Sentencizer.default_punct_chars (BMP part; the rest is listed below).
 constexpr std::string_view kSentencizerPunct =
     "!.?"
-    "։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖﹗！．？｡"
+    "։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖﹗！．？"
+    "｡"
     "。";
 constexpr uint32_t kSentencizerAstral[] = {
     0x10A56, 0x10A57, 0x11047, 0x11048, 0x110BE, 0x110BF, 0x110C0, 0x110C1, 0x11141, 0x11142,
@@ -129,16 +133,15 @@ constexpr std::array<uint32_t, 128> MakeAsciiTable() {
 
 constexpr std::array<uint32_t, 128> kAsciiTable = MakeAsciiTable();
 
-uint32_t ComputeClass(uint32_t cp) {
-  if (cp < 128) return kAsciiTable[cp];
+// Classes from Unicode categories and from ranges (no list lookups).
+uint32_t CategoryClass(uint32_t cp) {
   uint32_t cls = 0;
-  if (cp < 0x10000) {
-    cls = ListClasses(cp);
-  } else {
-    for (uint32_t a : kSentencizerAstral) {
-      if (a == cp) cls |= kSentEnd;
-    }
-  }
+  if (IsPySpace(cp)) cls |= kSpace;
+  if (IsPyLineBreak(cp)) cls |= kLineBreak;
+  if (cp <= 8 || (cp >= 11 && cp < 32) || (cp >= 127 && cp < 160)) cls |= kDtPunct;
+  if (cp == 0xB2) cls |= kPeriodBefore;  // ²
+  if (cp == 0x2013 || cp == 0x2014) cls |= kHyphen | kPrefix | kSuffix;
+  if (cp == 0xA7) cls |= kPrefix;  // §
   switch (u_charType(static_cast<UChar32>(cp))) {
     case U_LOWERCASE_LETTER:
       cls |= kAlpha | kLower | kPeriodBefore;
@@ -172,11 +175,30 @@ uint32_t ComputeClass(uint32_t cp) {
   return cls;
 }
 
+uint32_t ComputeAstral(uint32_t cp) {
+  uint32_t cls = CategoryClass(cp);
+  for (uint32_t a : kSentencizerAstral) {
+    if (a == cp) cls |= kSentEnd;
+  }
+  return cls;
+}
+
 // Classes of the Basic Multilingual Plane, computed once on first use.
 const uint32_t* BmpTable() {
   static const std::unique_ptr<uint32_t[]> table = [] {
     auto t = std::make_unique<uint32_t[]>(0x10000);
-    for (uint32_t cp = 0; cp < 0x10000; ++cp) t[cp] = ComputeClass(cp);
+    for (uint32_t cp = 0; cp < 0x10000; ++cp) t[cp] = CategoryClass(cp);
+    auto mark = [&](std::string_view list, uint32_t bits) {
+      ForEachCp(list, [&](uint32_t c) {
+        if (c < 0x10000) t[c] |= bits;
+      });
+    };
+    mark(kDatatrovePunct, kDtPunct);
+    mark(kSpacyPunct, kPrefix | kSuffix | kPeriodBefore);
+    mark(kSpacyQuotes, kQuote | kPrefix | kSuffix | kPeriodBefore);
+    mark(kSpacyCurrency, kCurrency | kPrefix);
+    mark(kSentencizerPunct, kSentEnd);
+    for (uint32_t cp = 0; cp < 128; ++cp) t[cp] = kAsciiTable[cp];
     return t;
   }();
   return table.get();
@@ -200,8 +222,41 @@ struct SvEq {
 
 struct SpecialTable {
   std::unordered_map<std::string, Special, SvHash, SvEq> map;
-  // bit (last byte) set in filter[len] when some key has that length and last byte.
+  // Open-addressing copy of `map` for lookups (XXH3 of the bytes).
+  struct Slot {
+    uint64_t hash = 0;
+    std::string key;
+    Special sp;
+    bool used = false;
+  };
+  std::vector<Slot> slots;
+  uint64_t mask = 0;
+
+  void Freeze() {
+    size_t cap = 64;
+    while (cap < map.size() * 4) cap <<= 1;
+    slots.assign(cap, Slot{});
+    mask = cap - 1;
+    for (const auto& [key, sp] : map) {
+      uint64_t h = XXH3_64bits(key.data(), key.size());
+      size_t i = h & mask;
+      while (slots[i].used) i = (i + 1) & mask;
+      slots[i] = Slot{h, key, sp, true};
+    }
+  }
+
+  const Special* Find(std::string_view s) const {
+    uint64_t h = XXH3_64bits(s.data(), s.size());
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& slot = slots[i];
+      if (!slot.used) return nullptr;
+      if (slot.hash == h && slot.key == s) return &slot.sp;
+    }
+  }
+  // bit (last byte) set in filter[len] when some key has that length and last
+  // byte; first[len] the same for the first byte.
   std::array<std::array<uint64_t, 4>, 16> filter{};
+  std::array<std::array<uint64_t, 4>, 16> first{};
 
   void Add(const std::vector<std::string>& pieces) {
     std::string key;
@@ -323,8 +378,11 @@ const SpecialTable& Specials() {
       if (key.size() < 16) {
         auto last = static_cast<unsigned char>(key.back());
         t.filter[key.size()][last >> 6] |= uint64_t{1} << (last & 63);
+        auto head = static_cast<unsigned char>(key.front());
+        t.first[key.size()][head >> 6] |= uint64_t{1} << (head & 63);
       }
     }
+    t.Freeze();
     return t;
   }();
   return table;
@@ -332,9 +390,7 @@ const SpecialTable& Specials() {
 
 const Special* FindSpecial(std::string_view s) {
   if (!WordTokenizer::MaybeSpecial(s)) return nullptr;
-  const auto& map = Specials().map;
-  auto it = map.find(s);
-  return it == map.end() ? nullptr : &it->second;
+  return Specials().Find(s);
 }
 
 // Units after a number that spaCy splits off ("5km" -> "5" "km").
@@ -385,7 +441,7 @@ const uint32_t kAsciiClasses[128] = {
 
 uint32_t ClassifySlow(uint32_t cp) {
   if (cp < 0x10000) return BmpTable()[cp];
-  return ComputeClass(cp);
+  return ComputeAstral(cp);
 }
 
 size_t CountChars(std::string_view s) {
@@ -428,7 +484,14 @@ std::string_view PyStrip(std::string_view s) {
 bool WordTokenizer::MaybeSpecial(std::string_view chunk) {
   if (chunk.size() < 2 || chunk.size() >= 16) return false;
   auto last = static_cast<unsigned char>(chunk.back());
-  return (Specials().filter[chunk.size()][last >> 6] >> (last & 63)) & 1;
+  auto head = static_cast<unsigned char>(chunk.front());
+  const SpecialTable& t = Specials();
+  return ((t.filter[chunk.size()][last >> 6] >> (last & 63)) & 1) &&
+         ((t.first[chunk.size()][head >> 6] >> (head & 63)) & 1);
+}
+
+bool WordTokenizer::IsSpecial(std::string_view chunk) {
+  return FindSpecial(chunk) != nullptr;
 }
 
 size_t WordTokenizer::SplitChunk(std::string_view chunk, TokenizerScratch& s) {
@@ -519,17 +582,17 @@ size_t WordTokenizer::SplitChunk(std::string_view chunk, TokenizerScratch& s) {
     }
     if (c == '+' && last > b && (ch[last - 1].cls & kDigit)) take(last);
     if ((ch[last].cls & kCurrency) && last > b && (ch[last - 1].cls & kDigit)) take(last);
-    // (?<=[0-9])(units)
-    std::string_view tail = bytes(b, e);
-    for (std::string_view u : kUnits) {
-      if (tail.size() > u.size() && tail.substr(tail.size() - u.size()) == u) {
-        size_t ub = tail.size() - u.size();
-        char before = tail[ub - 1];
-        if (before >= '0' && before <= '9') {
-          // Convert the byte offset back to a char index.
-          uint32_t k = e;
-          while (k > b && ch[k].off - ch[b].off > ub) --k;
-          if (ch[k].off - ch[b].off == ub) take(k);
+    // (?<=[0-9])(units): a unit has no digit, so it starts right after the last digit.
+    {
+      uint32_t k = e;
+      while (k > b && !(ch[k - 1].cls & kDigit)) --k;
+      if (k > b && k < e && e - k <= 4) {
+        std::string_view unit = bytes(k, e);
+        for (std::string_view u : kUnits) {
+          if (u == unit) {
+            take(k);
+            break;
+          }
         }
       }
     }

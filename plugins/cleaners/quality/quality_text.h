@@ -132,14 +132,19 @@ class WordTokenizer {
       if (i >= n) break;
       size_t start = i;
       bool ascii_word = true;
+      size_t others = 0;  // ASCII characters that are not letters or digits
       while (i < n) {
         unsigned char c = p[i];
         if (c < 0x80) {
           uint32_t cls = AsciiClass(c);
           if (cls & kSpace) break;
-          if (!(cls & (kAlpha | kDigit))) ascii_word = false;
+          if (!(cls & (kAlpha | kDigit))) {
+            ascii_word = false;
+            ++others;
+          }
           ++i;
         } else {
+          others += 100;
           int len;
           uint32_t cp = DecodeUtf8(p + i, &len);
           if (Classify(cp) & kSpace) break;
@@ -148,15 +153,23 @@ class WordTokenizer {
         }
       }
       std::string_view chunk = text.substr(start, i - start);
-      if (ascii_word && !MaybeSpecial(chunk)) {
-        // Plain ASCII letters/digits: one token (the common case).
-        uint32_t flags = kTokNonSymbol;
+      if (others == 1 && chunk.size() >= 2 && TrySimpleSuffix(chunk, sink)) continue;
+      // Plain ASCII letters/digits: one token (the common case), unless a unit
+      // follows a number ("5km") or the chunk is a tokenizer exception.
+      uint32_t flags = kTokNonSymbol;
+      bool digit_then_alpha = false;
+      if (ascii_word) {
+        uint32_t prev = 0;
         for (char c : chunk) {
-          if (AsciiClass(static_cast<unsigned char>(c)) & kAlpha) {
+          uint32_t cls = AsciiClass(static_cast<unsigned char>(c));
+          if (cls & kAlpha) {
             flags |= kTokHasAlpha;
-            break;
+            if (prev & kDigit) digit_then_alpha = true;
           }
+          prev = cls;
         }
+      }
+      if (ascii_word && !digit_then_alpha && !IsSpecial(chunk)) {
         sink(TokenView{chunk, static_cast<uint32_t>(chunk.size()), flags});
         continue;
       }
@@ -171,8 +184,52 @@ class WordTokenizer {
   }
 
   static uint32_t AsciiClass(unsigned char c) { return kAsciiClasses[c & 0x7F]; }
+
+  // Fast path for an ASCII word followed by one punctuation character ("word,",
+  // "end.", "3)"): emits the two tokens and returns true when spaCy would split
+  // it that way; false sends the chunk to the general path.
+  template <class Sink>
+  static bool TrySimpleSuffix(std::string_view chunk, Sink& sink) {
+    const size_t n = chunk.size();
+    auto last = static_cast<unsigned char>(chunk[n - 1]);
+    uint32_t lc = AsciiClass(last);
+    if (lc & (kAlpha | kDigit)) return false;  // the punctuation is not at the end
+    auto prev = static_cast<unsigned char>(chunk[n - 2]);
+    if (last == '.') {
+      // '.' splits after a lower-case letter or a digit (two capitals: general path).
+      if (!(AsciiClass(prev) & (kLower | kDigit))) return false;
+    } else if (!(lc & kSuffix) || last == '\'') {
+      return false;  // ' may start a clitic ('s); other symbols need the general rules
+    }
+    if (IsSpecial(chunk)) return false;
+    std::string_view word = chunk.substr(0, n - 1);
+    if (IsSpecial(word)) return false;
+    // Units after digits ("5m.", "5%,") and other digit suffixes: general path.
+    if (last != '.' && (AsciiClass(prev) & kDigit) && (lc & kCurrency)) return false;
+    uint32_t flags = kTokNonSymbol;
+    bool digit_then_unit = false;
+    for (size_t k = 0; k < word.size(); ++k) {
+      uint32_t c = AsciiClass(static_cast<unsigned char>(word[k]));
+      if (c & kAlpha) {
+        flags |= kTokHasAlpha;
+        if (k > 0 && (AsciiClass(static_cast<unsigned char>(word[k - 1])) & kDigit)) {
+          digit_then_unit = true;
+        }
+      }
+    }
+    if (digit_then_unit) return false;  // "5km," splits the unit too
+    sink(TokenView{word, static_cast<uint32_t>(word.size()), flags});
+    uint32_t pflags = 0;
+    if (!(lc & kDtPunct)) pflags |= kTokNonSymbol;
+    if (lc & kPunctCat) pflags |= kTokAllPunct;
+    if (lc & kSentEnd) pflags |= kTokSentEnd;
+    sink(TokenView{chunk.substr(n - 1), 1, pflags});
+    return true;
+  }
   // True when `chunk` could be a tokenizer exception (cheap pre-filter).
   static bool MaybeSpecial(std::string_view chunk);
+  // True when `chunk` is a tokenizer exception.
+  static bool IsSpecial(std::string_view chunk);
 
  private:
   // Splits one whitespace-free chunk into scratch.pieces; returns the number of tokens.

@@ -1,0 +1,238 @@
+// quality_bench — speed of cleaner/quality's presets on ~2 KB English documents.
+//
+// Documents: the AlpacaEval answers in ../shared/data/instructions, joined into
+// ~2 KB texts (one answer per line), written as JSONL and repeated to --docs.
+// Printed, one core, in the same run:
+//   1. baseline: raw simdjson on-demand scan of the file (extract "text");
+//   2. each preset alone, and all four together (gopher_repetition,
+//      gopher_quality, c4, fineweb), on the extracted texts, in drop mode (stop
+//      at the first failing rule) and annotate mode (every rule evaluated);
+//   3. with --harness, the whole plugins through the host's engine:
+//      cleaner/quality alone and cleaner/language (languages: [en]) followed by
+//      cleaner/quality, as documents per CPU-second (the harness runs 2 threads).
+//
+// Usage: quality_bench [--docs N] [--harness]
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "quality_rules.h"
+#include "winnow/value.h"
+
+#ifdef WINNOW_QUALITY_BENCH_HARNESS
+// The harness reports problems through Catch2, so its part runs as a test case.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+
+#include "harness/plugin_harness.h"
+#endif
+
+namespace fs = std::filesystem;
+using winnow::quality::Engine;
+using winnow::quality::Evaluation;
+using winnow::quality::Preset;
+using winnow::quality::RuleSet;
+
+namespace {
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double CpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+fs::path SharedData() {
+  if (const char* e = std::getenv("WINNOW_SHARED_DATA")) return e;
+  for (fs::path p : {"../shared/data", "../../shared/data", "/work/shared/data"}) {
+    if (fs::exists(p)) return p;
+  }
+  return "../shared/data";
+}
+
+// The "output" strings of the AlpacaEval files.
+std::vector<std::string> Answers() {
+  std::vector<std::string> out;
+  simdjson::dom::parser parser;
+  for (const auto& entry : fs::directory_iterator(SharedData() / "instructions")) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("alpaca-eval-", 0) != 0) continue;
+    simdjson::dom::element root;
+    if (parser.load(entry.path().string()).get(root)) continue;
+    simdjson::dom::array arr;
+    if (root.get_array().get(arr)) continue;
+    for (auto e : arr) {
+      std::string_view s;
+      if (!e["output"].get_string().get(s)) out.emplace_back(s);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+#ifdef WINNOW_QUALITY_BENCH_HARNESS
+const std::vector<std::string>* g_rows = nullptr;
+
+TEST_CASE("harness chain") {
+  if (!g_rows) return;
+  const std::vector<std::string>& rows = *g_rows;
+  using winnow::testing::PluginHarness;
+  auto time_plugin = [&](const char* kind, const char* config, const std::vector<std::string>& in,
+                         std::vector<std::string>* out_rows) -> double {
+    auto h = PluginHarness::Create(kind, config);
+    if (!h.ok()) {
+      std::fprintf(stderr, "%s: %s\n", kind, h.status().ToString().c_str());
+      return -1;
+    }
+    double c0 = CpuNow();
+    auto out = (*h)->RunStage(in);
+    double cpu = CpuNow() - c0;
+    if (!out.ok()) {
+      std::fprintf(stderr, "%s: %s\n", kind, out.status().ToString().c_str());
+      return -1;
+    }
+    if (out_rows) *out_rows = out->rows;
+    return cpu;
+  };
+  const char* quality_cfg =
+      R"({"presets": ["gopher_repetition", "gopher_quality", "c4", "fineweb"]})";
+  // These figures include the engine's JSON parsing, batching and row copies.
+  double q = time_plugin("cleaner/quality", quality_cfg, rows, nullptr);
+  if (q > 0) {
+    std::printf("%-46s %12.0f docs/CPU-s\n", "harness: cleaner/quality (4 presets)",
+                static_cast<double>(rows.size()) / q);
+  }
+  std::vector<std::string> english;
+  double l = time_plugin("cleaner/language", R"({"languages": ["en"]})", rows, &english);
+  if (l > 0) {
+    double q2 = time_plugin("cleaner/quality", quality_cfg, english, nullptr);
+    std::printf("%-46s %12.0f docs/CPU-s\n", "harness: cleaner/language alone",
+                static_cast<double>(rows.size()) / l);
+    if (q2 > 0) {
+      std::printf("%-46s %12.0f docs/CPU-s  (%zu of %zu rows kept as English)\n",
+                  "harness: language + quality (4 presets)",
+                  static_cast<double>(rows.size()) / (l + q2), english.size(), rows.size());
+    }
+  } else {
+    std::printf("cleaner/language is not available: combined chain skipped\n");
+  }
+}
+#endif
+
+int main(int argc, char** argv) {
+  size_t n_docs = 20000;
+  bool harness = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--docs") && i + 1 < argc) n_docs = std::stoul(argv[++i]);
+    if (!std::strcmp(argv[i], "--harness")) harness = true;
+  }
+  std::vector<std::string> answers = Answers();
+  if (answers.empty()) {
+    std::fprintf(stderr, "no AlpacaEval answers under %s/instructions\n", SharedData().c_str());
+    return 1;
+  }
+  // ~2 KB documents: consecutive answers joined by newlines.
+  std::vector<std::string> base;
+  std::string cur;
+  for (const auto& a : answers) {
+    if (!cur.empty()) cur += '\n';
+    cur += a;
+    if (cur.size() >= 1800) {
+      base.push_back(cur);
+      cur.clear();
+    }
+  }
+  std::string jsonl;
+  std::vector<std::string> rows;
+  size_t total_bytes = 0;
+  for (size_t i = 0; i < n_docs; ++i) {
+    std::string row = "{\"id\":" + std::to_string(i) + ",\"text\":";
+    winnow::AppendJsonString(row, base[i % base.size()]);
+    row += "}";
+    jsonl += row;
+    jsonl += '\n';
+    total_bytes += base[i % base.size()].size();
+    if (harness) rows.push_back(row);
+  }
+  fs::path file = fs::temp_directory_path() / "winnow_quality_bench.jsonl";
+  std::ofstream(file, std::ios::binary) << jsonl;
+  std::printf("%zu documents, mean %.0f bytes of text (%zu distinct)\n", n_docs,
+              static_cast<double>(total_bytes) / static_cast<double>(n_docs), base.size());
+
+  // 1. Baseline: simdjson on-demand scan of the same file.
+  std::vector<std::string> texts;
+  texts.reserve(n_docs);
+  {
+    simdjson::padded_string data = simdjson::padded_string::load(file.string());
+    simdjson::ondemand::parser parser;
+    double t0 = Now();
+    size_t count = 0, bytes = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+      simdjson::ondemand::document_stream stream;
+      if (parser.iterate_many(data, 1 << 20).get(stream)) return 1;
+      for (auto doc : stream) {
+        std::string_view t;
+        if (doc["text"].get_string().get(t)) continue;
+        bytes += t.size();
+        ++count;
+        if (rep == 0) texts.emplace_back(t);
+      }
+    }
+    double dt = Now() - t0;
+    std::printf("%-46s %12.0f docs/s  %8.1f MB/s\n", "baseline: simdjson scan (extract text)",
+                static_cast<double>(count) / dt, static_cast<double>(bytes) / dt / 1e6);
+  }
+
+  // 2. Kernels, one core.
+  auto run = [&](const char* label, std::vector<Preset> presets, bool annotate) {
+    RuleSet rs;
+    rs.presets = std::move(presets);
+    Engine engine(rs);
+    auto scratch = Engine::NewScratch();
+    Evaluation ev;
+    size_t failed = 0;
+    for (size_t i = 0; i < std::min<size_t>(texts.size(), 200); ++i) {  // warm-up
+      engine.Evaluate(texts[i], !annotate, annotate, *scratch, &ev);
+    }
+    double t0 = Now();
+    for (const auto& t : texts) {
+      engine.Evaluate(t, !annotate, annotate, *scratch, &ev);
+      failed += !ev.failures.empty();
+    }
+    double dt = Now() - t0;
+    std::printf("%-46s %12.0f docs/s  %8.1f MB/s  (%.1f%% fail)\n", label,
+                static_cast<double>(texts.size()) / dt, static_cast<double>(total_bytes) / dt / 1e6,
+                100.0 * static_cast<double>(failed) / static_cast<double>(texts.size()));
+  };
+  const std::vector<Preset> all = {Preset::kGopherRepetition, Preset::kGopherQuality, Preset::kC4,
+                                   Preset::kFineWeb};
+  run("gopher_quality", {Preset::kGopherQuality}, true);
+  run("gopher_repetition", {Preset::kGopherRepetition}, true);
+  run("c4", {Preset::kC4}, true);
+  run("fineweb", {Preset::kFineWeb}, true);
+  run("all four, drop mode (stop at first failure)", all, false);
+  run("all four, annotate mode (every rule)", all, true);
+
+#ifdef WINNOW_QUALITY_BENCH_HARNESS
+  if (harness) {
+    g_rows = &rows;
+    const char* args[] = {argv[0], "--reporter", "compact"};
+    Catch::Session().run(3, args);
+  }
+#else
+  if (harness) std::printf("built without the harness: --harness ignored\n");
+#endif
+  fs::remove(file);
+  return 0;
+}
