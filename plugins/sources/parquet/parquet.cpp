@@ -6,8 +6,8 @@
 //  - Each row becomes one JSON object {column: value} with the top-level
 //    columns in schema order (or in `columns` order when given). Nested
 //    groups become objects, LIST and repeated fields arrays, MAP objects
-//    (string keys) or [{"key","value"}] arrays; logical types map as the
-//    README's "Type mapping" table says.
+//    (string keys) or [{"key","value"}] arrays, VARIANT groups the JSON value
+//    they encode; logical types map as the README's "Type mapping" table says.
 //  - Streaming: one row group at a time, and only the requested columns of it
 //    are read from disk (one pread per column chunk). Memory is the compressed
 //    column chunks of that row group plus one decompressed page and one batch

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #ifdef __AVX2__
 #include <immintrin.h>
@@ -869,7 +870,10 @@ ScalarConv ChooseScalar(const SchemaNode& n) {
 // RowAssembler
 
 struct RowAssembler::Shape {
-  enum class Kind : uint8_t { kScalar, kObject, kList, kMap };
+  // kVariant: a VARIANT group (metadata + items[0], a kVNode).
+  // kVNode: a {value, typed_value} pair of a (shredded) variant; items[0] is
+  // the typed_value shape when has_typed.
+  enum class Kind : uint8_t { kScalar, kObject, kList, kMap, kVariant, kVNode };
   Kind kind = Kind::kScalar;
   bool nullable = false;
   int null_def = 0;           // the optional node's definition level
@@ -881,6 +885,12 @@ struct RowAssembler::Shape {
   std::vector<std::string> keys;  // object: "\"name\":" per field
   std::vector<Shape> items;       // object fields / list element / map key (+ value)
   bool map_as_object = false;
+  // Variants.
+  size_t meta_cursor = 0;      // kVariant: the metadata leaf
+  int value_cursor = -1;       // kVNode: the `value` leaf, or -1
+  bool has_typed = false;      // kVNode: has a typed_value
+  int typed_def = 0;           // kVNode: definition level at which typed_value is present
+  bool variant_items = false;  // object/list inside typed_value: items are kVNode
 };
 
 namespace {
@@ -895,6 +905,36 @@ struct Cursor {
 };
 
 }  // namespace
+
+// A variant's metadata: version 1 header, then the key dictionary.
+Status ParseVariantMetadata(std::string_view m, std::vector<std::string_view>* keys) {
+  keys->clear();
+  auto u = reinterpret_cast<const uint8_t*>(m.data());
+  if (m.empty() || (u[0] & 0x0f) != 1) {
+    return Status::Corruption("variant metadata is empty or not version 1");
+  }
+  size_t off_size = ((u[0] >> 6) & 3) + 1;
+  auto le = [&](size_t at) {
+    uint64_t x = 0;
+    for (size_t i = 0; i < off_size; ++i) x |= static_cast<uint64_t>(u[at + i]) << (8 * i);
+    return x;
+  };
+  if (m.size() < 1 + off_size) return Status::Corruption("variant metadata is truncated");
+  uint64_t n = le(1);
+  if (n > m.size()) return Status::Corruption("variant metadata dictionary size is too large");
+  size_t offs_at = 1 + off_size;
+  size_t bytes_at = offs_at + (static_cast<size_t>(n) + 1) * off_size;
+  if (bytes_at > m.size()) return Status::Corruption("variant metadata is truncated");
+  size_t avail = m.size() - bytes_at;
+  keys->reserve(static_cast<size_t>(n));
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t a = le(offs_at + static_cast<size_t>(i) * off_size);
+    uint64_t b = le(offs_at + static_cast<size_t>(i + 1) * off_size);
+    if (a > b || b > avail) return Status::Corruption("variant metadata offsets are invalid");
+    keys->push_back(m.substr(bytes_at + static_cast<size_t>(a), static_cast<size_t>(b - a)));
+  }
+  return Status::Ok();
+}
 
 struct RowAssembler::Impl {
   const Schema* schema = nullptr;
@@ -990,14 +1030,39 @@ struct RowAssembler::Impl {
       }
       case Shape::Kind::kObject: {
         out->push_back('{');
-        for (size_t i = 0; i < s.items.size() && error.ok(); ++i) {
-          if (i > 0) out->push_back(',');
-          *out += s.keys[i];
-          Write(s.items[i]);
+        if (s.variant_items) {
+          bool first = true;
+          WriteVariantFields(s, &first);
+        } else {
+          for (size_t i = 0; i < s.items.size() && error.ok(); ++i) {
+            if (i > 0) out->push_back(',');
+            *out += s.keys[i];
+            Write(s.items[i]);
+          }
         }
         out->push_back('}');
         return;
       }
+      case Shape::Kind::kVariant: {
+        Cursor& mc = cursors[s.meta_cursor];
+        if (!Ensure(mc) || Def(mc) < mc.max_def) {
+          SetError(Status::Corruption("variant '" + s.path + "' lacks its metadata"));
+          *out += "null";
+          return;
+        }
+        Status st = ParseVariantMetadata(mc.reader->values().views[mc.v], &vdict);
+        Advance(mc);
+        if (!st.ok()) {
+          SetError(st.WithContext("variant '" + s.path + "'"));
+          *out += "null";
+          return;
+        }
+        if (!WriteVNode(s.items[0])) *out += "null";
+        return;
+      }
+      case Shape::Kind::kVNode:
+        if (!WriteVNode(s)) *out += "null";
+        return;
       case Shape::Kind::kList:
       case Shape::Kind::kMap: {
         bool is_map = s.kind == Shape::Kind::kMap;
@@ -1012,7 +1077,7 @@ struct RowAssembler::Impl {
           if (!first) out->push_back(',');
           first = false;
           if (!is_map || s.items.size() == 1) {
-            Write(s.items[0]);  // a list element, or the key of a map without values
+            Write(s.items[0]);  // a list element (kVNode in a variant), or a map key
           } else if (s.map_as_object) {
             WriteKey(s.items[0]);
             out->push_back(':');
@@ -1029,6 +1094,281 @@ struct RowAssembler::Impl {
         out->push_back(is_map && s.map_as_object ? '}' : ']');
         return;
       }
+    }
+  }
+
+  // --- variants ---
+
+  std::vector<std::string_view> vdict;  // the current variant's metadata dictionary
+
+  // Writes the fields of a typed_value object (each a kVNode); fields whose
+  // value and typed_value are both null are absent.
+  void WriteVariantFields(const Shape& s, bool* first) {
+    for (size_t i = 0; i < s.items.size() && error.ok(); ++i) {
+      size_t mark = out->size();
+      if (!*first) out->push_back(',');
+      *out += s.keys[i];
+      if (WriteVNode(s.items[i])) {
+        *first = false;
+      } else {
+        out->resize(mark);
+      }
+    }
+  }
+
+  // One {value, typed_value} pair. False (nothing written) when both are null.
+  bool WriteVNode(const Shape& s) {
+    Cursor& f = cursors[s.first];
+    if (!Ensure(f)) {
+      Missing(f);
+      return false;
+    }
+    if (s.nullable && Def(f) < s.null_def) {
+      SkipOne(s, s.null_def);
+      return false;
+    }
+    Cursor* vc = s.value_cursor >= 0 ? &cursors[static_cast<size_t>(s.value_cursor)] : nullptr;
+    bool vp = false, tp = false;
+    if (vc) {
+      if (!Ensure(*vc)) {
+        Missing(*vc);
+        return false;
+      }
+      vp = Def(*vc) == vc->max_def;
+    }
+    const Shape* typed = s.has_typed ? &s.items[0] : nullptr;
+    if (typed) {
+      Cursor& tc = cursors[typed->first];
+      if (!Ensure(tc)) {
+        Missing(tc);
+        return false;
+      }
+      tp = Def(tc) >= s.typed_def;
+    }
+    std::string_view vbytes = vp ? vc->reader->values().views[vc->v] : std::string_view();
+    if (!vp && !tp) {
+      if (vc) Advance(*vc);
+      if (typed) SkipOne(*typed, s.typed_def);
+      return false;
+    }
+    if (tp) {
+      if (vp && typed->kind == Shape::Kind::kObject && typed->variant_items) {
+        // A partially shredded object: typed fields plus the rest in `value`.
+        out->push_back('{');
+        bool first = true;
+        WriteVariantFields(*typed, &first);
+        VariantValue(vbytes, 0, /*members_only=*/true, &first);
+        out->push_back('}');
+      } else {
+        Write(*typed);
+      }
+      if (vc) Advance(*vc);
+      return true;
+    }
+    bool unused = true;
+    VariantValue(vbytes, 0, false, &unused);
+    Advance(*vc);
+    if (typed) SkipOne(*typed, s.typed_def);
+    return true;
+  }
+
+  void VariantError(const std::string& what) {
+    SetError(Status::Corruption("malformed variant value: " + what));
+  }
+
+  // Decodes one binary variant value to JSON. With members_only the value
+  // must be an object whose members are appended (for partially shredded
+  // objects); *first tracks the separator.
+  void VariantValue(std::string_view v, int depth, bool members_only, bool* first) {
+    if (!error.ok()) return;
+    if (depth > 64) return VariantError("nested deeper than 64 levels");
+    if (v.empty()) return VariantError("empty value");
+    auto u = reinterpret_cast<const uint8_t*>(v.data());
+    auto need = [&](size_t n) {
+      if (v.size() < n) {
+        VariantError("value truncated");
+        return false;
+      }
+      return true;
+    };
+    auto le = [&](size_t at, size_t n) {
+      uint64_t x = 0;
+      for (size_t i = 0; i < n; ++i) x |= static_cast<uint64_t>(u[at + i]) << (8 * i);
+      return x;
+    };
+    uint8_t basic = u[0] & 3, hdr = u[0] >> 2;
+    std::string& o = *out;
+    if (members_only && basic != 2)
+      return VariantError("a partially shredded value is not an object");
+    switch (basic) {
+      case 1: {  // short string
+        if (!need(1 + size_t{hdr})) return;
+        WriteVariantString(v.substr(1, hdr));
+        return;
+      }
+      case 2:
+      case 3: {
+        bool is_object = basic == 2;
+        size_t off_size = (hdr & 3) + 1;
+        size_t id_size = is_object ? ((hdr >> 2) & 3) + 1 : 0;
+        bool large = is_object ? (hdr >> 4) & 1 : (hdr >> 2) & 1;
+        size_t pos = 1;
+        size_t count_size = large ? 4 : 1;
+        if (!need(pos + count_size)) return;
+        uint64_t n = le(pos, count_size);
+        pos += count_size;
+        if (n > v.size()) return VariantError("element count past the end");
+        size_t ids_at = pos;
+        pos += static_cast<size_t>(n) * id_size;
+        size_t offs_at = pos;
+        pos += (static_cast<size_t>(n) + 1) * off_size;
+        if (!need(pos)) return;
+        size_t values_at = pos;
+        if (!members_only) o.push_back(is_object ? '{' : '[');
+        for (uint64_t i = 0; i < n && error.ok(); ++i) {
+          uint64_t start = le(offs_at + static_cast<size_t>(i) * off_size, off_size);
+          uint64_t stop = le(offs_at + static_cast<size_t>(i + 1) * off_size, off_size);
+          if (start > stop || values_at + stop > v.size()) return VariantError("bad offsets");
+          if (!*first || (!members_only && i > 0)) o.push_back(',');
+          *first = false;
+          if (is_object) {
+            uint64_t id = le(ids_at + static_cast<size_t>(i) * id_size, id_size);
+            if (id >= vdict.size()) return VariantError("field id outside the dictionary");
+            AppendJsonText(o, vdict[static_cast<size_t>(id)]);
+            o.push_back(':');
+          }
+          bool inner = true;
+          VariantValue(
+              v.substr(values_at + static_cast<size_t>(start), static_cast<size_t>(stop - start)),
+              depth + 1, false, &inner);
+        }
+        if (!members_only) o.push_back(is_object ? '}' : ']');
+        return;
+      }
+      default:
+        break;
+    }
+    // Primitives.
+    switch (hdr) {
+      case 0:
+        o += "null";
+        return;
+      case 1:
+        o += "true";
+        return;
+      case 2:
+        o += "false";
+        return;
+      case 3:
+        if (need(2)) AppendInt(o, static_cast<int8_t>(u[1]));
+        return;
+      case 4:
+        if (need(3)) AppendInt(o, static_cast<int16_t>(le(1, 2)));
+        return;
+      case 5:
+      case 11:
+        if (!need(5)) return;
+        if (hdr == 5) {
+          AppendInt(o, static_cast<int32_t>(le(1, 4)));
+        } else {
+          o.push_back('"');
+          AppendDate(o, static_cast<int32_t>(le(1, 4)));
+          o.push_back('"');
+        }
+        return;
+      case 6:
+      case 12:
+      case 13:
+      case 17:
+      case 18:
+      case 19: {
+        if (!need(9)) return;
+        auto x = static_cast<int64_t>(le(1, 8));
+        if (hdr == 6) {
+          AppendInt(o, x);
+          return;
+        }
+        o.push_back('"');
+        if (hdr == 17) {
+          if (x >= 0 && x < int64_t{86400} * 1000000) {
+            AppendTimeOfDay(o, x, 1000000, 6);
+          } else {
+            AppendInt(o, x);
+          }
+        } else {
+          AppendTimestamp(o, x, hdr >= 18 ? TimeUnit::kNanos : TimeUnit::kMicros,
+                          hdr == 12 || hdr == 18);
+        }
+        o.push_back('"');
+        return;
+      }
+      case 7: {
+        if (!need(9)) return;
+        double d;
+        std::memcpy(&d, u + 1, 8);
+        AppendJsonDouble(o, d);
+        return;
+      }
+      case 14: {
+        if (!need(5)) return;
+        float f;
+        std::memcpy(&f, u + 1, 4);
+        AppendFloat(o, f);
+        return;
+      }
+      case 8:
+      case 9:
+      case 10: {
+        size_t width = hdr == 8 ? 4 : hdr == 9 ? 8 : 16;
+        if (!need(2 + width)) return;
+        unsigned __int128 x = 0;
+        for (size_t i = 0; i < width; ++i) x |= static_cast<unsigned __int128>(u[2 + i]) << (8 * i);
+        if (width < 16 && (u[1 + width] & 0x80)) {
+          x |= ~static_cast<unsigned __int128>(0) << (8 * width);  // sign-extend
+        }
+        if (options.decimal_as_string) o.push_back('"');
+        AppendDecimal128(o, static_cast<__int128>(x), u[1]);
+        if (options.decimal_as_string) o.push_back('"');
+        return;
+      }
+      case 15:
+      case 16: {
+        if (!need(5)) return;
+        uint64_t len = le(1, 4);
+        if (!need(5 + static_cast<size_t>(len))) return;
+        std::string_view bytes = v.substr(5, static_cast<size_t>(len));
+        if (hdr == 16) {
+          WriteVariantString(bytes);
+        } else {
+          o.push_back('"');
+          AppendBase64(o, bytes);
+          o.push_back('"');
+        }
+        return;
+      }
+      case 20: {
+        if (!need(17)) return;
+        static const char* kHex = "0123456789abcdef";
+        o.push_back('"');
+        for (size_t i = 0; i < 16; ++i) {
+          if (i == 4 || i == 6 || i == 8 || i == 10) o.push_back('-');
+          o.push_back(kHex[u[1 + i] >> 4]);
+          o.push_back(kHex[u[1 + i] & 15]);
+        }
+        o.push_back('"');
+        return;
+      }
+      default:
+        VariantError("unknown primitive type " + std::to_string(hdr));
+    }
+  }
+
+  void WriteVariantString(std::string_view s) {
+    if (IsValidUtf8(s)) {
+      AppendJsonText(*out, s);
+    } else {
+      AppendJsonText(*out, SanitizeUtf8(s));
+      if (bad_utf8_column.empty()) bad_utf8_column = "(variant string)";
     }
   }
 
@@ -1282,6 +1622,121 @@ struct RowAssembler::Impl {
     s.path = schema->node(node).path;
   }
 
+  int Child(int idx, std::string_view name) const {
+    for (int c : schema->node(idx).children) {
+      if (schema->node(c).name == name) return c;
+    }
+    return -1;
+  }
+
+  // A {value, typed_value} group (the variant group itself at the top).
+  std::optional<Shape> BuildVNode(int idx, bool top) {
+    const SchemaNode& g = schema->node(idx);
+    if (g.is_leaf) return std::nullopt;
+    int value = Child(idx, "value"), typed = Child(idx, "typed_value");
+    if (value < 0 && typed < 0) return std::nullopt;
+    if (value >= 0 &&
+        (!schema->node(value).is_leaf || schema->node(value).type != Type::kByteArray)) {
+      return std::nullopt;
+    }
+    Shape s;
+    s.kind = Shape::Kind::kVNode;
+    s.path = g.path;
+    size_t first = SIZE_MAX, end = 0;
+    for (int c : {value, typed}) {
+      if (c < 0) continue;
+      size_t f, e;
+      schema->LeafRange(c, &f, &e);
+      if (f == e) return std::nullopt;
+      first = std::min(first, static_cast<size_t>(leaf_to_cursor[f]));
+      end = std::max(end, static_cast<size_t>(leaf_to_cursor[f]) + (e - f));
+    }
+    size_t span = 0;
+    for (int c : {value, typed}) {
+      if (c < 0) continue;
+      size_t f, e;
+      schema->LeafRange(c, &f, &e);
+      span += e - f;
+    }
+    if (end - first != span) return std::nullopt;  // metadata in between: not a layout we know
+    s.first = first;
+    s.end = end;
+    if (!top && g.repetition == Repetition::kOptional) {
+      s.nullable = true;
+      s.null_def = g.max_def;
+    }
+    if (value >= 0) {
+      size_t f, e;
+      schema->LeafRange(value, &f, &e);
+      s.value_cursor = leaf_to_cursor[f];
+    }
+    if (typed >= 0) {
+      auto t = BuildTyped(typed);
+      if (!t) return std::nullopt;
+      s.has_typed = true;
+      s.typed_def = schema->node(typed).max_def;
+      s.items.push_back(std::move(*t));
+    }
+    return s;
+  }
+
+  // A typed_value: a primitive, a LIST of {value, typed_value} elements, or a
+  // group whose fields are {value, typed_value} groups.
+  std::optional<Shape> BuildTyped(int idx) {
+    const SchemaNode& n = schema->node(idx);
+    Shape s;
+    if (n.is_leaf) {
+      s = BuildContent(idx);
+    } else if (IsList(n) && n.children.size() == 1 &&
+               schema->node(n.children[0]).repetition == Repetition::kRepeated &&
+               schema->node(n.children[0]).children.size() == 1) {
+      const SchemaNode& r = schema->node(n.children[0]);
+      SetRange(s, idx);
+      s.kind = Shape::Kind::kList;
+      s.rep_def = r.max_def;
+      s.rep_level = r.max_rep;
+      auto element = BuildVNode(r.children[0], false);
+      if (!element) return std::nullopt;
+      s.items.push_back(std::move(*element));
+      s.variant_items = true;
+    } else {
+      SetRange(s, idx);
+      s.kind = Shape::Kind::kObject;
+      s.variant_items = true;
+      for (int child : n.children) {
+        auto field = BuildVNode(child, false);
+        if (!field) return std::nullopt;
+        std::string key;
+        AppendJsonString(key, schema->node(child).name);
+        key.push_back(':');
+        s.keys.push_back(std::move(key));
+        s.items.push_back(std::move(*field));
+      }
+    }
+    if (n.repetition == Repetition::kOptional) {
+      s.nullable = true;
+      s.null_def = n.max_def;
+    }
+    return s;
+  }
+
+  std::optional<Shape> BuildVariant(int idx) {
+    int meta = Child(idx, "metadata");
+    if (meta < 0 || !schema->node(meta).is_leaf || schema->node(meta).type != Type::kByteArray) {
+      return std::nullopt;
+    }
+    auto node = BuildVNode(idx, true);
+    if (!node) return std::nullopt;
+    Shape s;
+    SetRange(s, idx);
+    s.kind = Shape::Kind::kVariant;
+    size_t f, e;
+    schema->LeafRange(meta, &f, &e);
+    s.meta_cursor = static_cast<size_t>(leaf_to_cursor[f]);
+    s.items.push_back(std::move(*node));
+    return s;
+  }
+
   // The value a node stands for, including its own optional/repeated-ness.
   Shape BuildNode(int idx) {
     const SchemaNode& n = schema->node(idx);
@@ -1312,6 +1767,9 @@ struct RowAssembler::Impl {
       s.kind = Shape::Kind::kScalar;
       s.cursor = s.first;
       return s;
+    }
+    if (n.logical_type.kind == LogicalType::Kind::kVariant) {
+      if (auto v = BuildVariant(idx)) return std::move(*v);
     }
     if (n.children.size() == 1) {
       const SchemaNode& r = schema->node(n.children[0]);

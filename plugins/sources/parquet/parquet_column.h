@@ -15,7 +15,9 @@
 //   group                -> object
 //   LIST (3- or 2-level) -> array; a bare `repeated` field -> array
 //   MAP                  -> object when the key is a string, else an array of
-//                           {"key": k, "value": v}
+//                           {"key": k, "value": v}; without a value field, the keys
+//   VARIANT              -> the JSON value its binary encoding / shredded
+//                           typed_value columns hold
 // Inconsistent levels (a row that does not start at repetition level 0, a
 // required value that is missing, columns that end early or hold extra values)
 // are Corruption naming the column; the assembler never reads outside the
