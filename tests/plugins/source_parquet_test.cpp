@@ -1460,6 +1460,21 @@ TEST_CASE("source/parquet shards row groups across ranks without changing row id
     }
   }
   CHECK(seen.size() == 170);
+
+  // `limit` keeps the first rows of the dataset whatever the sharding.
+  std::string limited = "{\"paths\": [\"" + dir.path().string() + "\"], \"limit\": 75}";
+  std::set<uint64_t> union_ids;
+  for (int rank = 0; rank < 3; ++rank) {
+    auto h = PluginHarness::Create("source/parquet", limited);
+    REQUIRE(h.ok());
+    (*h)->SetRank(rank, 3);
+    auto out = (*h)->RunSource();
+    REQUIRE(out.ok());
+    for (const auto& id : out->row_ids) CHECK(union_ids.insert(id.ordinal).second);
+  }
+  std::set<uint64_t> expected;
+  for (size_t i = 0; i < 75; ++i) expected.insert(whole->row_ids[i].ordinal);
+  CHECK(union_ids == expected);
 }
 
 TEST_CASE("source/parquet fails only the row holding invalid UTF-8", "[parquet][plugin]") {
