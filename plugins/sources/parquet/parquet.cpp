@@ -66,8 +66,8 @@ const ConfigSchema& ParquetSchema() {
           .Min(0)
           .Enum("binary_as", &ParquetConfig::binary_as, {"auto", "base64"},
                 "How BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY values without a string annotation are "
-                "written: auto writes valid UTF-8 as text and anything else as base64; base64 "
-                "always writes base64.")
+                "written: auto writes valid UTF-8 without control characters (other than tab, "
+                "CR and LF) as text and anything else as base64; base64 always writes base64.")
           .Enum("decimal_as", &ParquetConfig::decimal_as, {"number", "string"},
                 "DECIMAL values as a JSON number with the exact decimal digits (number), or as "
                 "a string holding those digits (string) for consumers that parse numbers as "
