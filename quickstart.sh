@@ -34,7 +34,7 @@ cat <<'MSG'
 ==> Done.
   curated rows:    out/quickstart/curated.jsonl   (see the "output:" line above)
   removed rows:    out/quickstart/rejects/<step>.jsonl, one line per row with its reason
-  counts:          out/quickstart/stats.json
+  counts:          out/quickstart/stats.json, and a readable report: out/quickstart/report.html
   the pipeline:    configs/quickstart.yaml (edit it and run: build/bin/winnow run configs/quickstart.yaml)
   check a config:  build/bin/winnow validate configs/quickstart.yaml
   all plugins:     build/bin/winnow plugins list
