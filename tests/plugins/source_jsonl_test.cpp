@@ -15,7 +15,9 @@ std::unique_ptr<PluginHarness> Source(const std::string& config) {
   REQUIRE(h.ok());
   return std::move(h).value();
 }
-std::string Paths(const std::filesystem::path& p) { return R"({"paths": [")" + p.string() + R"("]})"; }
+std::string Paths(const std::filesystem::path& p) {
+  return R"({"paths": [")" + p.string() + R"("]})";
+}
 }  // namespace
 
 TEST_CASE("source/jsonl keeps line bytes and rejects bad lines with file:line") {
@@ -45,7 +47,8 @@ TEST_CASE("source/jsonl keeps line bytes and rejects bad lines with file:line") 
 
 TEST_CASE("source/jsonl reads gzip, zstd, JSON arrays, globs and directories in sorted order") {
   TempDir dir;
-  REQUIRE(winnow::WriteFileAtomic(dir / "d" / "b.jsonl.gz", "{\"f\":\"b1\"}\n{\"f\":\"b2\"}\n").ok());
+  REQUIRE(
+      winnow::WriteFileAtomic(dir / "d" / "b.jsonl.gz", "{\"f\":\"b1\"}\n{\"f\":\"b2\"}\n").ok());
   REQUIRE(winnow::WriteFileAtomic(dir / "d" / "a.jsonl.zst", "{\"f\":\"a1\"}\n").ok());
   WriteText(dir / "d" / "c.json", R"([{"f": "c1"}, {"f": "c2"}])");
   WriteText(dir / "d" / "e.json", "{\"f\": \"e1\"}\n{\"f\": \"e2\"}\n");  // JSON Lines named .json
@@ -57,7 +60,8 @@ TEST_CASE("source/jsonl reads gzip, zstd, JSON arrays, globs and directories in 
   CHECK(all ==
         "{\"f\":\"a1\"}\n{\"f\":\"b1\"}\n{\"f\":\"b2\"}\n{\"f\": \"c1\"}\n{\"f\": \"c2\"}\n"
         "{\"f\": \"e1\"}\n{\"f\": \"e2\"}\n");
-  auto glob = Source(R"({"paths": [")" + (dir / "d" / "*.jsonl.*").string() + R"("]})")->RunSource();
+  auto glob =
+      Source(R"({"paths": [")" + (dir / "d" / "*.jsonl.*").string() + R"("]})")->RunSource();
   REQUIRE(glob.ok());
   CHECK(glob->rows.size() == 3);
 }
@@ -91,9 +95,9 @@ TEST_CASE("source/jsonl rejects oversized lines without holding them") {
   TempDir dir;
   std::string big(300000, 'x');
   WriteText(dir / "big.jsonl", "{\"a\":1}\n{\"t\":\"" + big + "\"}\n{\"a\":2}\n");
-  auto out = Source(R"({"max_line_bytes": 100000, "paths": [")" + (dir / "big.jsonl").string() +
-                    R"("]})")
-                 ->RunSource();
+  auto out =
+      Source(R"({"max_line_bytes": 100000, "paths": [")" + (dir / "big.jsonl").string() + R"("]})")
+          ->RunSource();
   REQUIRE(out.ok());
   REQUIRE(out->rows.size() == 2);
   CHECK(out->rows[1] == "{\"a\":2}");
