@@ -586,6 +586,7 @@ void Run::DriveExporter(StepRt& s) {
           });
         });
         if (!st.ok()) return st;
+        batch->Compact();  // rows the exporter could not represent become rejects
         ProfileBatch(*batch, &enc->profile);
         return enc;
       }));

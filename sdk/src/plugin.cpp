@@ -70,7 +70,7 @@ Status MergeJoin(std::vector<Batch>& branches, Batch& out) {
   return Status::Ok();
 }
 
-Status Exporter::Encode(const Batch& batch, std::string& out, Context& ctx) {
+Status Exporter::Encode(Batch& batch, std::string& out, Context& ctx) {
   (void)ctx;
   size_t bytes = 0;
   for (const Record& r : batch.rows) bytes += r.raw().size() + 1;

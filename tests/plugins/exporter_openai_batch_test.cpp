@@ -51,7 +51,9 @@ TEST_CASE("exporter/openai_batch writes chat completion requests from a template
   std::string text = winnow::testing::ReadText(out->outputs[0]);
   auto lines = Lines(text);
   REQUIRE(lines.size() == 2);
-  CHECK(out->counters["rows_skipped"] == 1);
+  REQUIRE(out->rejects.size() == 1);
+  CHECK(out->rejects[0].reason == "bad_request");
+  CHECK(out->rejects[0].id.ordinal == 1);
   CHECK(out->counters["requests_written"] == 2);
   const winnow::Value& l = lines[0];
   CHECK(l.find("custom_id")->as_string() == "0:0");

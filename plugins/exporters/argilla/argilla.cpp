@@ -207,7 +207,7 @@ class ArgillaExporter final : public Exporter {
   }
 
   // Records are not serialised by Encode; Write builds the items from the rows.
-  Status Encode(const Batch&, std::string& out, Context&) override {
+  Status Encode(Batch&, std::string& out, Context&) override {
     out.clear();
     return Status::Ok();
   }

@@ -16,10 +16,10 @@
 //    at `max_requests_per_file` / `max_bytes_per_file`. One file is written to
 //    `path`; several are named <stem>-00000<ext>, <stem>-00001<ext>, ... All
 //    appear only at Commit (written under the step's temp directory first).
-//  - A row whose prompt cannot be built (missing field) is skipped, logged and
-//    counted as rows_skipped (exporters cannot reject rows through the SDK).
+//  - A row whose prompt cannot be built (missing field) becomes a reject row
+//    (bad_request, with the reason) and is left out of the file.
 //  - Deterministic: the same rows and config give byte-identical files.
-//  - Counters: requests_written, rows_skipped, files.
+//  - Counters: requests_written, files.
 #include <atomic>
 #include <cstdio>
 #include <mutex>
@@ -135,21 +135,21 @@ class OpenAiBatchExporter final : public Exporter {
     return Status::Ok();
   }
 
-  // One request line per row; rows that cannot be rendered are left out.
-  Status Encode(const Batch& batch, std::string& out, Context& ctx) override {
-    int64_t skipped = 0;
-    for (const Record& row : batch.rows) {
+  // One request line per row; a row that cannot be rendered becomes a reject
+  // row (bad_request) and is left out.
+  Status Encode(Batch& batch, std::string& out, Context& ctx) override {
+    (void)ctx;
+    for (size_t i = 0; i < batch.rows.size(); ++i) {
       size_t mark = out.size();
-      Status st = AppendRequest(row, out);
+      Status st = AppendRequest(batch.rows[i], out);
       if (!st.ok()) {
         if (st.code() != StatusCode::kInvalidArgument && st.code() != StatusCode::kNotFound) {
           return st;
         }
         out.resize(mark);
-        if (++skipped <= 3) ctx.Warn("row " + row.id().ToString() + " skipped: " + st.message());
+        batch.Fail(i, "bad_request", st.message());
       }
     }
-    if (skipped > 0) ctx.Count("rows_skipped", skipped);
     return Status::Ok();
   }
 

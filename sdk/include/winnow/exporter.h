@@ -22,8 +22,11 @@ class Exporter : public Plugin {
   virtual Status Open(Context& ctx) = 0;
 
   // Serialises `batch` into `out` (cleared by the caller). Thread-safe. The
-  // default writes one JSON object per line.
-  virtual Status Encode(const Batch& batch, std::string& out, Context& ctx);
+  // default writes one JSON object per line. A row this exporter cannot
+  // represent is marked with batch.Fail(i, reason, detail) and left out of
+  // `out`; the host then removes it from the batch (it becomes a reject row)
+  // before Write sees the batch.
+  virtual Status Encode(Batch& batch, std::string& out, Context& ctx);
 
   virtual Status Write(const Batch& batch, std::string_view encoded, Context& ctx) = 0;
   virtual Status Commit(Context& ctx) = 0;
