@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,18 +48,22 @@ class FileReader {
   Result<size_t> ReadInto(std::string& out, size_t n) {
     size_t old = out.size();
     out.resize(old + n);
+    auto got = ReadTo(out.data() + old, n);
+    out.resize(old + (got.ok() ? *got : 0));
+    return got;
+  }
+  // Reads up to n bytes into dst (short only at the end of the file).
+  Result<size_t> ReadTo(char* dst, size_t n) {
     size_t got = 0;
     while (got < n) {
-      ssize_t r = ::read(fd_, out.data() + old + got, n - got);
+      ssize_t r = ::read(fd_, dst + got, n - got);
       if (r < 0) {
         if (errno == EINTR) continue;
-        out.resize(old);
         return Status::IOError(Errno(path_, "cannot read"));
       }
       if (r == 0) break;
       got += static_cast<size_t>(r);
     }
-    out.resize(old + got);
     consumed_ += got;
     return got;
   }
@@ -75,10 +80,8 @@ class FileReader {
 class PlainStream final : public InputStream {
  public:
   explicit PlainStream(std::unique_ptr<FileReader> f) : file_(std::move(f)) {}
-  Result<size_t> Read(std::string& out, size_t max_bytes) override {
-    // Do not grow (and zero-fill) the buffer past what the file still holds.
-    uint64_t left = file_->size() > file_->consumed() ? file_->size() - file_->consumed() : 0;
-    return file_->ReadInto(out, static_cast<size_t>(std::min<uint64_t>(max_bytes, left + 1)));
+  Result<size_t> ReadTo(char* dst, size_t max_bytes) override {
+    return file_->ReadTo(dst, max_bytes);
   }
   uint64_t bytes_consumed() const override { return file_->consumed(); }
   uint64_t file_size() const override { return file_->size(); }
@@ -95,10 +98,8 @@ class GzipStream final : public InputStream {
     inflateInit2(&z_, 15 + 32);  // gzip or zlib header, auto-detected
   }
   ~GzipStream() override { inflateEnd(&z_); }
-  Result<size_t> Read(std::string& out, size_t max_bytes) override {
+  Result<size_t> ReadTo(char* dst, size_t max_bytes) override {
     if (!pending_error_.ok() && finished_) return pending_error_;
-    size_t old = out.size();
-    out.resize(old + max_bytes);
     size_t produced = 0;
     while (produced < max_bytes && !finished_) {
       if (in_pos_ == in_.size()) {
@@ -125,7 +126,7 @@ class GzipStream final : public InputStream {
       }
       z_.next_in = reinterpret_cast<Bytef*>(in_.data() + in_pos_);
       z_.avail_in = static_cast<uInt>(in_.size() - in_pos_);
-      z_.next_out = reinterpret_cast<Bytef*>(out.data() + old + produced);
+      z_.next_out = reinterpret_cast<Bytef*>(dst + produced);
       z_.avail_out = static_cast<uInt>(max_bytes - produced);
       int rc = inflate(&z_, Z_NO_FLUSH);
       size_t used = (in_.size() - in_pos_) - z_.avail_in;
@@ -134,12 +135,10 @@ class GzipStream final : public InputStream {
       if (rc == Z_STREAM_END) {
         at_member_end_ = true;
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        out.resize(old);
         return Status::Corruption(file_->path().string() + " is not valid gzip data: " +
                                   (z_.msg ? z_.msg : "inflate failed"));
       }
     }
-    out.resize(old + produced);
     if (produced == 0 && !pending_error_.ok()) return pending_error_;
     return produced;
   }
@@ -161,14 +160,12 @@ class ZstdStream final : public InputStream {
   explicit ZstdStream(std::unique_ptr<FileReader> f)
       : file_(std::move(f)), dctx_(ZSTD_createDCtx()) {}
   ~ZstdStream() override { ZSTD_freeDCtx(dctx_); }
-  Result<size_t> Read(std::string& out, size_t max_bytes) override {
+  Result<size_t> ReadTo(char* dst, size_t max_bytes) override {
     if (!pending_error_.ok() && finished_) {
       Status st = pending_error_;
       return st;
     }
-    size_t old = out.size();
-    out.resize(old + max_bytes);
-    ZSTD_outBuffer ob{out.data() + old, max_bytes, 0};
+    ZSTD_outBuffer ob{dst, max_bytes, 0};
     while (ob.pos < ob.size && !finished_) {
       if (in_pos_ == in_.size()) {
         in_.clear();
@@ -190,13 +187,11 @@ class ZstdStream final : public InputStream {
       size_t rc = ZSTD_decompressStream(dctx_, &ob, &ib);
       in_pos_ = ib.pos;
       if (ZSTD_isError(rc)) {
-        out.resize(old);
-        return Status::Corruption(file_->path().string() + " is not valid zstd data: " +
-                                  ZSTD_getErrorName(rc));
+        return Status::Corruption(file_->path().string() +
+                                  " is not valid zstd data: " + ZSTD_getErrorName(rc));
       }
       frame_open_ = rc != 0;
     }
-    out.resize(old + ob.pos);
     if (ob.pos == 0 && !pending_error_.ok()) return pending_error_;
     return ob.pos;
   }
@@ -214,6 +209,19 @@ class ZstdStream final : public InputStream {
 };
 
 }  // namespace
+
+Result<size_t> InputStream::Read(std::string& out, size_t max_bytes) {
+  if (compression() == Compression::kNone) {
+    // Do not grow (and zero-fill) the buffer past what the file still holds.
+    uint64_t left = file_size() > bytes_consumed() ? file_size() - bytes_consumed() : 0;
+    max_bytes = static_cast<size_t>(std::min<uint64_t>(max_bytes, left + 1));
+  }
+  size_t old = out.size();
+  out.resize(old + max_bytes);
+  auto got = ReadTo(out.data() + old, max_bytes);
+  out.resize(old + (got.ok() ? *got : 0));
+  return got;
+}
 
 Compression CompressionFromPath(const fs::path& path) {
   std::string ext = path.extension().string();
@@ -240,8 +248,7 @@ Result<std::unique_ptr<InputStream>> InputStream::Open(const fs::path& path) {
   if (by_ext != Compression::kNone) {
     if (file->size() == 0) {
       return Status::Corruption(path.string() + " is empty, but its extension says it is " +
-                                (by_ext == Compression::kGzip ? "gzip" : "zstd") +
-                                "-compressed");
+                                (by_ext == Compression::kGzip ? "gzip" : "zstd") + "-compressed");
     }
     return Status::Corruption(path.string() + " does not start with the " +
                               (by_ext == Compression::kGzip ? "gzip" : "zstd") +
@@ -349,14 +356,21 @@ Result<std::unique_ptr<AtomicFile>> AtomicFile::Create(const fs::path& path, int
   f->fd_ = ::open(f->temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (f->fd_ < 0) return Status::IOError(Errno(f->temp_path_, "cannot create"));
   switch (CompressionFromPath(path)) {
-    case Compression::kGzip: f->encoder_ = std::make_unique<GzipEncoder>(level); break;
-    case Compression::kZstd: f->encoder_ = std::make_unique<ZstdEncoder>(level); break;
-    case Compression::kNone: break;
+    case Compression::kGzip:
+      f->encoder_ = std::make_unique<GzipEncoder>(level);
+      break;
+    case Compression::kZstd:
+      f->encoder_ = std::make_unique<ZstdEncoder>(level);
+      break;
+    case Compression::kNone:
+      break;
   }
   return f;
 }
 
-AtomicFile::~AtomicFile() { Abort(); }
+AtomicFile::~AtomicFile() {
+  Abort();
+}
 
 Status AtomicFile::WriteRaw(const char* data, size_t size) {
   while (size > 0) {
@@ -367,7 +381,59 @@ Status AtomicFile::WriteRaw(const char* data, size_t size) {
     }
     data += w;
     size -= static_cast<size_t>(w);
+    file_bytes_ += static_cast<uint64_t>(w);
   }
+  StartWriteback();
+  return Status::Ok();
+}
+
+// Asks the kernel to start writing back what is written so far, every 32 MB,
+// so the fsync in Commit() does not wait for the whole file at once. Advisory:
+// errors are ignored (they surface at fsync).
+void AtomicFile::StartWriteback() {
+  constexpr uint64_t kWritebackBytes = 32 << 20;
+  if (file_bytes_ - synced_bytes_ < kWritebackBytes) return;
+  ::sync_file_range(fd_, static_cast<off_t>(synced_bytes_),
+                    static_cast<off_t>(file_bytes_ - synced_bytes_), SYNC_FILE_RANGE_WRITE);
+  synced_bytes_ = file_bytes_;
+}
+
+Status AtomicFile::WriteV(const std::string_view* pieces, size_t count) {
+  if (done_) return Status::Internal("write after commit/abort of " + path_.string());
+  if (encoder_) {
+    for (size_t i = 0; i < count; ++i) WINNOW_RETURN_IF_ERROR(Write(pieces[i]));
+    return Status::Ok();
+  }
+  constexpr size_t kMaxIov = 1024;
+  struct iovec iov[kMaxIov];
+  size_t i = 0;
+  while (i < count) {
+    size_t n = 0;
+    size_t bytes = 0;
+    for (; i + n < count && n < kMaxIov; ++n) {
+      iov[n].iov_base = const_cast<char*>(pieces[i + n].data());
+      iov[n].iov_len = pieces[i + n].size();
+      bytes += pieces[i + n].size();
+    }
+    bytes_written_ += bytes;
+    size_t first = 0;  // resume a partial writev
+    while (first < n) {
+      ssize_t w = ::writev(fd_, iov + first, static_cast<int>(n - first));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return Status::IOError(Errno(temp_path_, "cannot write"));
+      }
+      file_bytes_ += static_cast<uint64_t>(w);
+      size_t left = static_cast<size_t>(w);
+      while (first < n && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+      if (first < n) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+        iov[first].iov_len -= left;
+      }
+    }
+    i += n;
+  }
+  StartWriteback();
   return Status::Ok();
 }
 

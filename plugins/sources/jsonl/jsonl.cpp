@@ -20,8 +20,8 @@
 #include <simdjson.h>
 
 #include <cstring>
-#include <mutex>
 
+#include "winnow/arena_pool.h"
 #include "winnow/files.h"
 #include "winnow/io.h"
 #include "winnow/source.h"
@@ -35,9 +35,9 @@ struct JsonlConfig {
   int64_t max_line_bytes = 256LL << 20;
   int64_t limit = 0;
   std::string on_corrupt_file = "fail";
-  std::vector<std::string> extensions = {".jsonl", ".ndjson", ".json", ".jsonl.gz",
-                                         ".jsonl.zst", ".ndjson.gz", ".ndjson.zst", ".json.gz",
-                                         ".json.zst"};
+  std::vector<std::string> extensions = {".jsonl",      ".ndjson",    ".json",
+                                         ".jsonl.gz",   ".jsonl.zst", ".ndjson.gz",
+                                         ".ndjson.zst", ".json.gz",   ".json.zst"};
 };
 
 const ConfigSchema& JsonlSchema() {
@@ -64,39 +64,6 @@ const ConfigSchema& JsonlSchema() {
 
 constexpr size_t kChunkBytes = 4 << 20;
 
-// Recycles arenas: writing to freshly allocated memory is several times slower
-// than reusing pages that are already mapped.
-class ArenaPool : public std::enable_shared_from_this<ArenaPool> {
- public:
-  std::shared_ptr<Arena> Get(const std::string& origin) {
-    Arena* a = nullptr;
-    {
-      std::lock_guard lock(mu_);
-      if (!free_.empty()) {
-        a = free_.back().release();
-        free_.pop_back();
-      }
-    }
-    if (!a) a = new Arena();
-    a->bytes.clear();
-    a->origin = origin;
-    auto self = shared_from_this();
-    return std::shared_ptr<Arena>(a, [self](Arena* x) { self->Put(x); });
-  }
-
- private:
-  void Put(Arena* a) {
-    std::lock_guard lock(mu_);
-    if (free_.size() < 64 && a->bytes.capacity() <= 2 * kChunkBytes + Arena::kPadding) {
-      free_.emplace_back(a);
-    } else {
-      delete a;
-    }
-  }
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Arena>> free_;
-};
-
 class JsonlSource final : public Source {
  public:
   explicit JsonlSource(JsonlConfig config) : config_(std::move(config)) {}
@@ -111,7 +78,7 @@ class JsonlSource final : public Source {
       std::error_code ec;
       total_bytes_ += std::filesystem::file_size(all_files_[i], ec);
     }
-    pool_ = std::make_shared<ArenaPool>();
+    pool_ = ArenaPool::Create(2 * kChunkBytes + Arena::kPadding);
     ctx.Info("reading " + std::to_string(my_files_.size()) + " of " +
              std::to_string(all_files_.size()) + " files");
     return Status::Ok();
@@ -171,9 +138,8 @@ class JsonlSource final : public Source {
     carry_.clear();
     skipping_long_line_ = false;
     std::string name = path.filename().string();
-    bool json_array = name.size() >= 5 &&
-                      (name.ends_with(".json") || name.ends_with(".json.gz") ||
-                       name.ends_with(".json.zst"));
+    bool json_array = name.size() >= 5 && (name.ends_with(".json") || name.ends_with(".json.gz") ||
+                                           name.ends_with(".json.zst"));
     auto stream = InputStream::Open(path);
     if (!stream.ok()) return FileProblem(path, stream.status(), batch);
     if (json_array) return ReadJsonArray(path, std::move(stream).value(), batch);
@@ -201,17 +167,23 @@ class JsonlSource final : public Source {
   // Reads the next chunk of the current file into a fresh arena.
   Status FillChunk(Batch& batch, Context& ctx) {
     if (!stream_) return Status::Ok();
-    auto arena = pool_->Get(all_files_[file_index_].string());
-    arena->bytes.reserve(kChunkBytes + carry_.size() + Arena::kPadding);
-    arena->bytes.assign(carry_);
+    // A recycled arena keeps its size, so growing it to the chunk size zero-fills
+    // nothing; the stream reads straight into it after the carried-over line.
+    auto arena = pool_->GetForOverwrite(all_files_[file_index_].string());
+    std::string& b = arena->bytes;
+    size_t carried = carry_.size();
+    if (b.size() < carried + kChunkBytes + Arena::kPadding) {
+      b.resize(carried + kChunkBytes + Arena::kPadding);
+    }
+    std::memcpy(b.data(), carry_.data(), carried);
     carry_.clear();
     uint64_t before = stream_->bytes_consumed();
-    auto got = stream_->Read(arena->bytes, kChunkBytes);
+    auto got = stream_->ReadTo(b.data() + carried, kChunkBytes);
     if (!got.ok()) return FileProblem(all_files_[file_index_], got.status(), batch);
+    b.resize(carried + *got);
     bytes_done_ += stream_->bytes_consumed() - before;
     ctx.ReportProgress(bytes_done_, total_bytes_);
     bool eof = *got == 0;
-    std::string& b = arena->bytes;
     size_t data_end = b.size();
     if (eof) {
       stream_.reset();
@@ -247,8 +219,8 @@ class JsonlSource final : public Source {
     Reject r;
     r.kind = RejectKind::kError;
     r.reason = "line_too_long";
-    r.detail = "line is longer than max_line_bytes (" + std::to_string(config_.max_line_bytes) +
-               " bytes)";
+    r.detail =
+        "line is longer than max_line_bytes (" + std::to_string(config_.max_line_bytes) + " bytes)";
     r.location = all_files_[file_index_].string() + ":" + std::to_string(line_ + 1);
     r.id = RowId{0, (static_cast<uint64_t>(file_index_) << 40) | (line_ + 1)};
     r.record_json = Abbreviate(head, 1024);
@@ -332,7 +304,8 @@ class JsonlSource final : public Source {
       pending_lines_ = true;
       return Status::Ok();
     }
-    if (auto e = parser.iterate(arena->bytes.data(), len, arena->bytes.size()).get(doc)) return fail(e);
+    if (auto e = parser.iterate(arena->bytes.data(), len, arena->bytes.size()).get(doc))
+      return fail(e);
     if (auto e = doc.get_array().get(arr)) return fail(e);
     std::vector<std::string_view> items;
     for (auto element : arr) {

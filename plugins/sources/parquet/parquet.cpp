@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "parquet_file.h"
+#include "winnow/arena_pool.h"
 #include "winnow/files.h"
 #include "winnow/source.h"
 
@@ -88,38 +89,6 @@ const ConfigSchema& ParquetSchema() {
   return schema;
 }
 
-// Recycles arenas: writing to fresh memory is several times slower than reusing pages.
-class ArenaPool : public std::enable_shared_from_this<ArenaPool> {
- public:
-  std::shared_ptr<Arena> Get(const std::string& origin) {
-    Arena* a = nullptr;
-    {
-      std::lock_guard lock(mu_);
-      if (!free_.empty()) {
-        a = free_.back().release();
-        free_.pop_back();
-      }
-    }
-    if (!a) a = new Arena();
-    a->bytes.clear();
-    a->origin = origin;
-    auto self = shared_from_this();
-    return std::shared_ptr<Arena>(a, [self](Arena* x) { self->Put(x); });
-  }
-
- private:
-  void Put(Arena* a) {
-    std::lock_guard lock(mu_);
-    if (free_.size() < 64 && a->bytes.capacity() <= (size_t{64} << 20)) {
-      free_.emplace_back(a);
-    } else {
-      delete a;
-    }
-  }
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Arena>> free_;
-};
-
 class ParquetSource final : public Source {
  public:
   explicit ParquetSource(ParquetConfig config) : config_(std::move(config)) {}
@@ -152,7 +121,7 @@ class ParquetSource final : public Source {
     }
     rank_ = static_cast<uint64_t>(ctx.rank());
     world_ = static_cast<uint64_t>(std::max(1, ctx.world()));
-    pool_ = std::make_shared<ArenaPool>();
+    pool_ = ArenaPool::Create(size_t{64} << 20);
     ctx.Info(
         "reading " + std::to_string(files_.size()) + " Parquet files (" +
         std::to_string(total_bytes_ >> 20) + " MiB)" +

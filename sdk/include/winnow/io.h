@@ -35,7 +35,11 @@ class InputStream {
   // Reads up to `max_bytes` decompressed bytes, appending to `out`. Returns
   // the number appended; 0 means end of input. Corruption for broken or
   // truncated compressed data.
-  virtual Result<size_t> Read(std::string& out, size_t max_bytes) = 0;
+  Result<size_t> Read(std::string& out, size_t max_bytes);
+
+  // The same into caller memory of at least `max_bytes` (no zero-filling of a
+  // growing string: for callers that recycle their buffers).
+  virtual Result<size_t> ReadTo(char* dst, size_t max_bytes) = 0;
 
   // Compressed bytes consumed so far and the file size (for progress).
   virtual uint64_t bytes_consumed() const = 0;
@@ -44,8 +48,8 @@ class InputStream {
 };
 
 // Reads a whole (possibly compressed) file. Refuses files above `max_bytes`.
-Result<std::string> ReadFile(const std::filesystem::path& path,
-                             uint64_t max_bytes = UINT64_C(1) << 34);
+Result<std::string> ReadFile(const std::filesystem::path& path, uint64_t max_bytes = UINT64_C(1)
+                                                                                     << 34);
 
 class AtomicFile {
  public:
@@ -57,6 +61,9 @@ class AtomicFile {
   ~AtomicFile();
 
   Status Write(std::string_view bytes);
+  // Writes the pieces in order (one writev per up to 1024 pieces when not
+  // compressing): lets an exporter write records straight from their arenas.
+  Status WriteV(const std::string_view* pieces, size_t count);
   // Flushes, fsyncs and renames into place.
   Status Commit();
   void Abort();
@@ -69,10 +76,12 @@ class AtomicFile {
  private:
   AtomicFile() = default;
   Status WriteRaw(const char* data, size_t size);
+  void StartWriteback();
   std::filesystem::path path_, temp_path_;
   int fd_ = -1;
   bool done_ = false;
   uint64_t bytes_written_ = 0;
+  uint64_t file_bytes_ = 0, synced_bytes_ = 0;  // on disk (after compression)
   std::unique_ptr<Encoder> encoder_;
 };
 
