@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_mpi_dedup (issue 7): cleaner/exact_dedup and cleaner/minhash_dedup give
 # the same rows, duplicate_of, cluster ids and sizes with `mpirun -np 3` as in
-# one process; a failing rank makes mpirun exit non-zero (no hang).
+# one process (also for drift chains, whose components take several
+# label-propagation rounds across ranks); a failing rank makes mpirun exit
+# non-zero (no hang).
 set -euo pipefail
 BIN="${WINNOW_BINARY_DIR:?}/bin/winnow"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -74,6 +76,76 @@ echo "rows $total, exact repeats $exact, rows in near-duplicate clusters $near, 
 if [ "$total" -ne 3000 ] || [ "$exact" -lt 100 ] || [ "$near" -lt 300 ] || [ "$near" -gt 1500 ] ||
    [ "$kept" -lt 2000 ] || [ "$kept" -ge "$total" ]; then
   echo "FAIL: the corpus should have 3000 rows with exact and near duplicates"; fail=1
+fi
+
+# minhash_dedup on drift chains (each doc a light edit of the previous one, so
+# the ends of a chain share nothing and the chain's rows are spread over the
+# ranks): connected components need several label-propagation rounds across
+# ranks and must still equal the single-process clusters.
+python3 - "$WORK/chain" <<'PY'
+import json, os, random, sys
+out = sys.argv[1]
+rng = random.Random(5)
+vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+         for _ in range(6000)]
+os.makedirs(out, exist_ok=True)
+rows = []
+for c in range(12):
+    words = [rng.choice(vocab) for _ in range(400)]
+    for k in range(25):
+        rows.append({"id": "c%02d-%02d" % (c, k), "text": " ".join(words)})
+        for _ in range(8):
+            words[rng.randrange(len(words))] = rng.choice(vocab)
+for i in range(300):
+    rows.append({"id": "single-%03d" % i, "text": " ".join(rng.choice(vocab) for _ in range(200))})
+rng.shuffle(rows)
+handles = [open(os.path.join(out, "part-%d.jsonl" % f), "w") for f in range(6)]
+for i, r in enumerate(rows):
+    handles[i % 6].write(json.dumps(r) + "\n")
+for h in handles:
+    h.close()
+PY
+chain_pipeline() {  # chain_pipeline OUTDIR
+  cat <<YAML
+name: mpi_chain
+run:
+  batch_size: 64
+  output_dir: $1
+steps:
+  - name: read
+    uses: source/jsonl
+    with:
+      paths: ["$WORK/chain"]
+  - name: near
+    uses: cleaner/minhash_dedup
+    with:
+      mode: annotate
+  - name: write
+    uses: exporter/jsonl
+    with:
+      path: $1/out.jsonl
+YAML
+}
+chain_pipeline "$WORK/chain-one" >"$WORK/chain-one.yaml"
+chain_pipeline "$WORK/chain-mpi" >"$WORK/chain-mpi.yaml"
+"$BIN" run "$WORK/chain-one.yaml" >"$WORK/chain-one.log" 2>&1 ||
+  { cat "$WORK/chain-one.log"; echo "FAIL: single-process chain run failed"; exit 1; }
+timeout 240 "${MPIRUN[@]}" "$BIN" run "$WORK/chain-mpi.yaml" >"$WORK/chain-mpi.log" 2>&1 ||
+  { cat "$WORK/chain-mpi.log"; echo "FAIL: mpirun chain run failed"; exit 1; }
+LC_ALL=C sort "$WORK/chain-one"/out*.jsonl >"$WORK/chain-one.sorted"
+cat "$WORK/chain-mpi"/out-rank*.jsonl | LC_ALL=C sort >"$WORK/chain-mpi.sorted"
+if ! cmp -s "$WORK/chain-one.sorted" "$WORK/chain-mpi.sorted"; then
+  diff "$WORK/chain-one.sorted" "$WORK/chain-mpi.sorted" | head -c 2000
+  echo "FAIL: chain clusters differ between 1 process and 3 ranks"; fail=1
+fi
+big=$(grep -c '"cluster_size": *[1-9][0-9]' "$WORK/chain-one.sorted" || true)
+rounds=$(grep -o 'components in [0-9]* label rounds' "$WORK/chain-mpi.log" | grep -o '[0-9][0-9]*' | head -1)
+echo "chains: rows in clusters of >= 10 rows $big, label rounds under MPI ${rounds:-?}"
+if [ "$big" -lt 200 ]; then
+  echo "FAIL: the drift chains should form clusters of 10 or more rows"; fail=1
+fi
+if [ -z "$rounds" ] || [ "$rounds" -lt 2 ]; then
+  grep -i minhash "$WORK/chain-mpi.log" | head; echo "FAIL: expected several label rounds across ranks"; fail=1
 fi
 
 # exact_dedup save_index: rank 0 writes the same index file as one process.

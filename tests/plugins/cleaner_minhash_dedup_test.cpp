@@ -12,11 +12,14 @@
 
 #include "harness/plugin_harness.h"
 #include "minhash.h"
+#include "minhash_dedup_fast.h"
 #include "near_dup_gen.h"
 #include "text_norm.h"
 
 using winnow::RejectKind;
 using winnow::cleaners::MinHasher;
+using winnow::cleaners::Shingler;
+using winnow::cleaners::Signer;
 using winnow::cleaners::Tokenizer;
 using winnow::cleaners::Tokens;
 using winnow::testing::HarnessOutput;
@@ -136,6 +139,112 @@ TEST_CASE("vectorised kernels equal the scalar loop", "[minhash]") {
       }
     }
   }
+}
+
+TEST_CASE("fast shingling equals the reference tokenizer + ShingleHashes", "[minhash][fast]") {
+  Tokenizer tok;
+  Tokens t;
+  Shingler fast;
+  std::vector<uint64_t> want, got;
+  auto check = [&](const std::string& text) {
+    tok.Tokenize(text, &t);
+    for (int n : {1, 2, 5, 9}) {
+      for (bool whole : {false, true}) {
+        winnow::cleaners::ShingleHashes(t, n, whole, &want);
+        fast.Shingles(text, n, whole, &got);
+        if (got != want) {
+          INFO("text: " << text << " n=" << n << " whole=" << whole);
+          CHECK(got == want);
+          return false;
+        }
+      }
+    }
+    if (!fast.last_was_reference()) {
+      // The words themselves, not only their hashes.
+      const Tokens& f = fast.last_tokens();
+      if (f.text != t.text || f.starts != t.starts) {
+        INFO("text: " << text);
+        CHECK(f.text == t.text);
+        CHECK(f.starts == t.starts);
+        return false;
+      }
+    }
+    return true;
+  };
+  for (const std::string& s :
+       {std::string(), std::string(" "), std::string("a"), std::string("!!! ... ???"),
+        std::string("  \t\n lead and trail  \r\n"),
+        std::string("The quick brown fox. It can't be 3.14!"),
+        std::string("we cannot stop, gonna go; wanna lemme gimme gotta CANNOT Cannot"),
+        std::string("cannot"), std::string("x cannot"), std::string("cannotx gonnaa annot"),
+        std::string("1,000,000 and 12 34 a1b2 007x 9"),
+        std::string("a\x1c b\x1f c\x0b d\x7f e\x01f"),
+        std::string(31, 'a') + " " + std::string(40, '9') + ",, ,," + std::string(33, ' ') + "Z",
+        std::string("ascii, then caf\xC3\xA9 and na\xC3\xAFve"),
+        std::string("ab\xFF"
+                    "cd ef")}) {
+    REQUIRE(check(s));
+  }
+  // Random ASCII over a biased alphabet (every class, runs of each), all lengths
+  // around the 32-byte blocks.
+  std::mt19937_64 rng(11);
+  const std::string alphabet =
+      "aAbBzZ09 5 \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f.,;:!?'\"-()[]{}@#$%^&*_+=<>/\\|`~\x01\x7f";
+  for (int k = 0; k < 3000; ++k) {
+    std::string s(rng() % 200, ' ');
+    for (auto& ch : s) {
+      uint64_t r = rng() % 100;
+      ch = r < 60 ? static_cast<char>('a' + rng() % 26) : alphabet[rng() % alphabet.size()];
+    }
+    if (k % 7 == 0) s += " cannot gonna ";
+    REQUIRE(check(s));
+  }
+  for (uint64_t seed = 1; seed <= 50; ++seed) REQUIRE(check(Para(seed, 400)));
+}
+
+TEST_CASE("fast signer equals the scalar loop, including the unreduced range", "[minhash][fast]") {
+  std::mt19937_64 rng(5);
+  for (int perms : {112, 128, 9, 20, 1, 4, 16}) {
+    MinHasher mh(perms, static_cast<uint32_t>(perms) + 3);
+    Signer signer(mh);
+    signer.ForceAvx2ForTesting();
+    // x with (x * a_j + b_j) mod 2^64 == target for an odd a_j (Newton inverse).
+    auto preimage = [&](size_t j, uint64_t target) {
+      uint64_t a = mh.a()[j], inv = a;
+      for (int it = 0; it < 6; ++it) inv *= 2 - a * inv;
+      return (target - mh.b()[j]) * inv;
+    };
+    for (size_t n : {size_t{0}, size_t{1}, size_t{3}, size_t{17}, size_t{500}}) {
+      std::vector<uint64_t> x(n);
+      for (auto& v : x) v = rng();
+      if (n > 1) {
+        x[0] = UINT64_MAX;
+        x[1] = 0;
+      }
+      // Values whose partial reduction lands in [p, p+7] (reduced: 0..7), next
+      // to values that reduce to small numbers the ordinary way.
+      for (size_t j = 0; j + 2 < n && j < static_cast<size_t>(perms); ++j) {
+        if ((mh.a()[j] & 1) == 0) continue;
+        const uint64_t p = winnow::cleaners::kMersenne61;
+        const uint64_t targets[] = {p, (uint64_t{7} << 61) | p, (uint64_t{3} << 61) | (p - 2), 3,
+                                    (uint64_t{1} << 61) | (p - 1)};
+        x[j + 2] = preimage(j, targets[j % 5]);
+      }
+      std::vector<uint64_t> want(static_cast<size_t>(perms)), got(want.size());
+      mh.SignScalar(x.data(), n, want.data());
+      signer.Sign(x.data(), n, got.data());
+      CHECK(got == want);
+    }
+  }
+  // The plugin's default: one more real document against the reference kernel.
+  MinHasher mh(112, 1);
+  Signer signer(mh);
+  Shingler sh;
+  std::vector<uint64_t> x, want(112), got(112);
+  sh.Shingles(Para(3, 500), 5, false, &x);
+  mh.SignScalar(x.data(), x.size(), want.data());
+  signer.Sign(x.data(), x.size(), got.data());
+  CHECK(got == want);
 }
 
 TEST_CASE("minhash_dedup drops near duplicates and keeps the lowest row", "[minhash_dedup]") {

@@ -3,7 +3,8 @@
 // Contract:
 //  * Global stage. Observe() (parallel, per batch): read `field`, tokenise
 //    (datatrove simplify_text + word split, ICU word breaks for scripts
-//    without spaces), hash word `ngram`-grams with XXH64, sign with
+//    without spaces; an AVX2 fast path for ASCII documents, see
+//    minhash_dedup_fast.h), hash word `ngram`-grams with XXH64, sign with
 //    bands*rows permutations seeded like datatrove (numpy RandomState(seed)),
 //    and store one 64-bit key per band. Finish(): group equal band keys
 //    (spilling sorted runs to ctx.temp_dir() beyond `memory_mb`), join
@@ -15,10 +16,12 @@
 //    annotate mode, every row gets `cluster_id` (the kept row's id, e.g.
 //    "0:17"; a row's own id when it has no near duplicate) and `cluster_size`.
 //  * Under MPI (world > 1): band keys go to owner rank key % world
-//    (AllToAll), owners union their groups, rank 0 joins the forests and
-//    sends each row's decision to the rank holding it (minhash_dedup_dist.h):
-//    same cluster ids and sizes as one process. jaccard_threshold > 0 is
-//    refused under MPI. Counter comm.bytes_sent counts bytes sent.
+//    (AllToAll), owners union their groups and send the forest edges to the
+//    ranks holding the rows, which find connected components by min-label
+//    propagation (AllToAll rounds; no rank holds all links) and the
+//    component sizes (minhash_dedup_dist.h): same cluster ids and sizes as
+//    one process. jaccard_threshold > 0 is refused under MPI. Counter
+//    comm.bytes_sent counts bytes sent.
 //  * Deterministic: decisions depend only on row ids and texts, not on thread
 //    count, batch size or arrival order.
 //  * Bad input: missing/null field -> on_missing (reject: Fail
@@ -41,6 +44,7 @@
 
 #include "minhash.h"
 #include "minhash_dedup_dist.h"
+#include "minhash_dedup_fast.h"
 #include "minhash_dedup_lsh.h"
 #include "text_norm.h"
 #include "winnow/plugin.h"
@@ -123,6 +127,7 @@ class MinhashDedup final : public Stage {
     }
     hasher_ = std::make_unique<MinHasher>(static_cast<int>(config_.bands * config_.rows),
                                           static_cast<uint32_t>(config_.seed));
+    signer_ = std::make_unique<Signer>(*hasher_);
     return Status::Ok();
   }
 
@@ -139,7 +144,7 @@ class MinhashDedup final : public Stage {
     lsh_ = std::make_unique<LshIndex>(static_cast<int>(config_.bands),
                                       static_cast<uint64_t>(config_.memory_mb) << 20,
                                       ctx.temp_dir(), config_.jaccard_threshold);
-    ctx.Debug(std::string("minhash kernel: ") + hasher_->kernel_name());
+    ctx.Debug(std::string("minhash kernel: ") + signer_->kernel_name());
     return Status::Ok();
   }
 
@@ -179,14 +184,13 @@ class MinhashDedup final : public Stage {
         }
         continue;
       }
-      w->tokenizer.Tokenize(f.text, &w->tokens);
-      ShingleHashes(w->tokens, static_cast<int>(config_.ngram), config_.short_documents == "whole",
-                    &w->shingles);
+      w->shingler.Shingles(f.text, static_cast<int>(config_.ngram),
+                           config_.short_documents == "whole", &w->shingles);
       if (w->shingles.empty()) {
         ++too_short;
         continue;
       }
-      hasher_->Sign(w->shingles.data(), w->shingles.size(), w->sig.data());
+      signer_->Sign(w->shingles.data(), w->shingles.size(), w->sig.data());
       size_t at = keys.size();
       keys.resize(at + bands);
       BandKeys(w->sig.data(), static_cast<int>(config_.bands), static_cast<int>(config_.rows),
@@ -200,7 +204,7 @@ class MinhashDedup final : public Stage {
       }
     }
     // Do not keep buffers grown by a huge document.
-    if (w->tokens.text.capacity() > (size_t{16} << 20)) w = nullptr;
+    if (w->shingler.buffer_bytes() > (size_t{32} << 20)) w = nullptr;
     if (w) Release(std::move(w));
     WINNOW_RETURN_IF_ERROR(lsh_->Add(ids, keys, sets));
     if (!failures.empty()) {
@@ -273,7 +277,7 @@ class MinhashDedup final : public Stage {
 
  private:
   // Under MPI (see minhash_dedup_dist.h): band keys partitioned to owner ranks,
-  // components joined on rank 0, decisions back to the rank holding each row.
+  // components found by label propagation between the ranks holding the rows.
   // Counters are per rank and summed by the host; candidate_pairs equals
   // near duplicates, as in one process without the Jaccard check.
   Status FinishDistributed(Context& ctx) {
@@ -303,8 +307,7 @@ class MinhashDedup final : public Stage {
   }
 
   struct Worker {
-    Tokenizer tokenizer;
-    Tokens tokens;
+    Shingler shingler;
     std::string scratch;
     std::vector<uint64_t> shingles, sig;
   };
@@ -328,6 +331,7 @@ class MinhashDedup final : public Stage {
 
   MinhashDedupConfig config_;
   std::unique_ptr<MinHasher> hasher_;
+  std::unique_ptr<Signer> signer_;
   std::unique_ptr<LshIndex> lsh_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -20,10 +20,21 @@ T Get(const std::string& in, size_t at) {
   return v;
 }
 
-constexpr size_t kEntryWire = 20;     // key u64, row source u32, row ordinal u64
-constexpr size_t kEdgeWire = 32;      // row (12), holder u32, root (12), root holder u32
-constexpr size_t kDecisionWire = 32;  // row (12), kept row (12), size u64
+void PutRow(std::string* out, const RowId& id) {
+  Put(out, id.source);
+  Put(out, id.ordinal);
+}
+RowId GetRow(const std::string& in, size_t at) {
+  return RowId{Get<uint32_t>(in, at), Get<uint64_t>(in, at + 4)};
+}
 
+constexpr size_t kEntryWire = 20;  // key u64, row (12)
+constexpr size_t kEdgeWire = 28;   // row (12), neighbour row (12), neighbour's holder u32
+constexpr size_t kLabelWire = 28;  // row (12), label row (12), label's holder u32
+constexpr size_t kCountWire = 20;  // label row (12), count u64
+constexpr size_t kSizeWire = 20;   // label row (12), component size u64
+
+// A row together with the rank that holds it.
 struct Node {
   RowId id;
   uint32_t holder;
@@ -51,29 +62,39 @@ struct Forest {
   }
 };
 
-uint32_t IndexOf(const std::vector<Node>& nodes, const RowId& id) {
-  auto it = std::lower_bound(nodes.begin(), nodes.end(), Node{id, 0});
-  return static_cast<uint32_t>(it - nodes.begin());
+template <typename T>
+uint32_t IndexOf(const std::vector<T>& sorted, const RowId& id) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), id,
+                             [](const T& n, const RowId& r) { return n.id < r; });
+  return static_cast<uint32_t>(it - sorted.begin());
 }
 
 Status Exchange(Communicator& comm, Context& ctx, const char* what, std::vector<std::string>* send,
                 std::vector<std::string>* recv, size_t wire) {
   int64_t bytes = 0;
   for (int r = 0; r < comm.world(); ++r) {
-    if (r != comm.rank()) bytes += static_cast<int64_t>((*send)[r].size());
+    if (r != comm.rank()) bytes += static_cast<int64_t>((*send)[static_cast<size_t>(r)].size());
   }
   if (bytes) ctx.Count("comm.bytes_sent", bytes);
   Status st = comm.AllToAll(*send, recv);
   for (auto& s : *send) std::string().swap(s);
   if (!st.ok()) return st.WithContext(std::string("minhash_dedup ") + what);
   for (int r = 0; r < comm.world(); ++r) {
-    if ((*recv)[r].size() % wire != 0) {
+    if ((*recv)[static_cast<size_t>(r)].size() % wire != 0) {
       return Status::Internal(std::string("minhash_dedup: malformed ") + what + " from rank " +
                               std::to_string(r));
     }
   }
   return Status::Ok();
 }
+
+// One clustered row held by this rank: its neighbours (CSR) and its label,
+// the lowest row id seen so far in its component.
+struct Local {
+  RowId id;
+  Node label;
+  uint32_t first = 0, last = 0;  // neighbours [first, last) in `adjacency`
+};
 
 }  // namespace
 
@@ -82,121 +103,229 @@ Result<std::unordered_map<RowId, ClusterInfo, RowIdHash>> DistributedCluster(Lsh
   Communicator& comm = ctx.comm();
   const int world = comm.world();
   const size_t W = static_cast<size_t>(world);
+  const uint32_t me = static_cast<uint32_t>(comm.rank());
   std::vector<std::string> send(W), recv;
 
   // 1. Band entries to their owners.
   WINNOW_RETURN_IF_ERROR(lsh.ForEachEntry([&](uint64_t key, const RowId& id) {
     std::string& out = send[static_cast<size_t>(OwnerOf(key, world))];
     Put(&out, key);
-    Put(&out, id.source);
-    Put(&out, id.ordinal);
+    PutRow(&out, id);
   }));
   WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, "band key exchange", &send, &recv, kEntryWire));
 
-  // 2. Owner: group equal keys, local union-find, spanning forest to rank 0.
-  struct Owned {
-    uint64_t key;
-    RowId id;
-    uint32_t holder;
-  };
-  std::vector<Owned> owned;
-  for (size_t r = 0; r < W; ++r) {
-    const std::string& in = recv[r];
-    owned.reserve(owned.size() + in.size() / kEntryWire);
-    for (size_t at = 0; at < in.size(); at += kEntryWire) {
-      owned.push_back(Owned{Get<uint64_t>(in, at),
-                            RowId{Get<uint32_t>(in, at + 8), Get<uint64_t>(in, at + 12)},
-                            static_cast<uint32_t>(r)});
-    }
-    std::string().swap(recv[r]);
-  }
-  std::sort(owned.begin(), owned.end(), [](const Owned& a, const Owned& b) {
-    return a.key != b.key ? a.key < b.key : a.id < b.id;
-  });
-  std::vector<Node> nodes;
-  for (size_t i = 0; i < owned.size();) {
-    size_t j = i + 1;
-    while (j < owned.size() && owned[j].key == owned[i].key) ++j;
-    if (j - i >= 2) {
-      for (size_t k = i; k < j; ++k) nodes.push_back(Node{owned[k].id, owned[k].holder});
-    }
-    i = j;
-  }
-  std::sort(nodes.begin(), nodes.end());
-  nodes.erase(std::unique(nodes.begin(), nodes.end(),
-                          [](const Node& a, const Node& b) { return a.id == b.id; }),
-              nodes.end());
+  // 2. Owner: group equal keys, local union-find; every edge of the local
+  //    spanning forest (row, root of its local component) goes to the ranks
+  //    holding both ends, as an adjacency entry of each.
   {
-    Forest forest(nodes.size());
-    for (size_t i = 0; i < owned.size();) {
-      size_t j = i + 1;
-      while (j < owned.size() && owned[j].key == owned[i].key) ++j;
-      if (j - i >= 2) {
-        uint32_t first = IndexOf(nodes, owned[i].id);
-        for (size_t k = i + 1; k < j; ++k) forest.Union(first, IndexOf(nodes, owned[k].id));
+    struct Owned {
+      uint64_t key;
+      RowId id;
+      uint32_t holder;
+    };
+    std::vector<Owned> owned;
+    for (size_t r = 0; r < W; ++r) {
+      const std::string& in = recv[r];
+      owned.reserve(owned.size() + in.size() / kEntryWire);
+      for (size_t at = 0; at < in.size(); at += kEntryWire) {
+        owned.push_back(Owned{Get<uint64_t>(in, at), GetRow(in, at + 8), static_cast<uint32_t>(r)});
       }
-      i = j;
+      std::string().swap(recv[r]);
     }
-    std::vector<Owned>().swap(owned);
-    for (uint32_t n = 0; n < nodes.size(); ++n) {
-      uint32_t root = forest.Find(n);
-      if (root == n) continue;
-      std::string& out = send[0];
-      Put(&out, nodes[n].id.source);
-      Put(&out, nodes[n].id.ordinal);
-      Put(&out, nodes[n].holder);
-      Put(&out, nodes[root].id.source);
-      Put(&out, nodes[root].id.ordinal);
-      Put(&out, nodes[root].holder);
-    }
-    std::vector<Node>().swap(nodes);
-  }
-  WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, "edge exchange", &send, &recv, kEdgeWire));
-
-  // 3. Rank 0: components across ranks; decisions to the holders.
-  if (comm.rank() == 0) {
-    for (const std::string& in : recv) {
-      for (size_t at = 0; at < in.size(); at += kEdgeWire) {
-        nodes.push_back(Node{RowId{Get<uint32_t>(in, at), Get<uint64_t>(in, at + 4)},
-                             Get<uint32_t>(in, at + 12)});
-        nodes.push_back(Node{RowId{Get<uint32_t>(in, at + 16), Get<uint64_t>(in, at + 20)},
-                             Get<uint32_t>(in, at + 28)});
+    std::sort(owned.begin(), owned.end(), [](const Owned& a, const Owned& b) {
+      return a.key != b.key ? a.key < b.key : a.id < b.id;
+    });
+    std::vector<Node> nodes;
+    auto for_each_group = [&owned](auto&& fn) {
+      for (size_t i = 0; i < owned.size();) {
+        size_t j = i + 1;
+        while (j < owned.size() && owned[j].key == owned[i].key) ++j;
+        if (j - i >= 2) fn(i, j);
+        i = j;
       }
-    }
+    };
+    for_each_group([&](size_t i, size_t j) {
+      for (size_t k = i; k < j; ++k) nodes.push_back(Node{owned[k].id, owned[k].holder});
+    });
     std::sort(nodes.begin(), nodes.end());
     nodes.erase(std::unique(nodes.begin(), nodes.end(),
                             [](const Node& a, const Node& b) { return a.id == b.id; }),
                 nodes.end());
     Forest forest(nodes.size());
+    for_each_group([&](size_t i, size_t j) {
+      const uint32_t first = IndexOf(nodes, owned[i].id);
+      for (size_t k = i + 1; k < j; ++k) forest.Union(first, IndexOf(nodes, owned[k].id));
+    });
+    std::vector<Owned>().swap(owned);
+    for (uint32_t n = 0; n < nodes.size(); ++n) {
+      const uint32_t root = forest.Find(n);
+      if (root == n) continue;
+      const Node& a = nodes[n];
+      const Node& b = nodes[root];
+      std::string& to_a = send[a.holder];
+      PutRow(&to_a, a.id);
+      PutRow(&to_a, b.id);
+      Put(&to_a, b.holder);
+      std::string& to_b = send[b.holder];
+      PutRow(&to_b, b.id);
+      PutRow(&to_b, a.id);
+      Put(&to_b, a.holder);
+    }
+  }
+  WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, "edge exchange", &send, &recv, kEdgeWire));
+
+  // 3. Holder: adjacency lists of its clustered rows.
+  std::vector<Local> rows;
+  std::vector<Node> adjacency;
+  {
+    struct Edge {
+      RowId id;
+      Node neighbour;
+    };
+    std::vector<Edge> edges;
     for (const std::string& in : recv) {
       for (size_t at = 0; at < in.size(); at += kEdgeWire) {
-        forest.Union(IndexOf(nodes, RowId{Get<uint32_t>(in, at), Get<uint64_t>(in, at + 4)}),
-                     IndexOf(nodes, RowId{Get<uint32_t>(in, at + 16), Get<uint64_t>(in, at + 20)}));
+        edges.push_back(
+            Edge{GetRow(in, at), Node{GetRow(in, at + 12), Get<uint32_t>(in, at + 24)}});
       }
     }
     for (auto& s : recv) std::string().swap(s);
-    std::vector<uint64_t> size(nodes.size(), 0);
-    for (uint32_t n = 0; n < nodes.size(); ++n) ++size[forest.Find(n)];
-    for (uint32_t n = 0; n < nodes.size(); ++n) {
-      uint32_t root = forest.Find(n);
-      std::string& out = send[nodes[n].holder];
-      Put(&out, nodes[n].id.source);
-      Put(&out, nodes[n].id.ordinal);
-      Put(&out, nodes[root].id.source);
-      Put(&out, nodes[root].id.ordinal);
-      Put(&out, size[root]);
+    std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) {
+      return a.id != b.id ? a.id < b.id : a.neighbour.id < b.neighbour.id;
+    });
+    adjacency.reserve(edges.size());
+    for (size_t i = 0; i < edges.size(); ++i) {
+      if (i == 0 || !(edges[i].id == edges[i - 1].id)) {
+        rows.push_back(
+            Local{edges[i].id, Node{edges[i].id, me}, static_cast<uint32_t>(adjacency.size()), 0});
+      }
+      if (adjacency.size() > rows.back().first && adjacency.back().id == edges[i].neighbour.id) {
+        continue;  // the same edge from two owners
+      }
+      adjacency.push_back(edges[i].neighbour);
+      rows.back().last = static_cast<uint32_t>(adjacency.size());
     }
-    std::vector<Node>().swap(nodes);
   }
-  WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, "decision exchange", &send, &recv, kDecisionWire));
 
-  std::unordered_map<RowId, ClusterInfo, RowIdHash> out;
-  for (const std::string& in : recv) {
-    for (size_t at = 0; at < in.size(); at += kDecisionWire) {
-      RowId row{Get<uint32_t>(in, at), Get<uint64_t>(in, at + 4)};
-      RowId rep{Get<uint32_t>(in, at + 12), Get<uint64_t>(in, at + 16)};
-      out.emplace(row, ClusterInfo{rep, Get<uint64_t>(in, at + 24)});
+  // 4. Min-label propagation: a row's label starts as the lowest of itself
+  //    and its neighbours; a row whose label dropped sends it to its
+  //    neighbours' holders, until no label changes anywhere. Labels only
+  //    decrease, so this ends with every row labelled by its component's
+  //    lowest row (the row one process keeps), after at most diameter + 1
+  //    rounds.
+  std::vector<uint8_t> dirty(rows.size(), 0);
+  for (size_t v = 0; v < rows.size(); ++v) {
+    Local& row = rows[v];
+    for (uint32_t k = row.first; k < row.last; ++k) {
+      if (adjacency[k].id < row.label.id) row.label = adjacency[k];
     }
+    dirty[v] = !(row.label.id == row.id);
+  }
+  int64_t rounds = 0;
+  for (;;) {
+    std::vector<int64_t> changed = {0};
+    for (size_t v = 0; v < rows.size(); ++v) changed[0] += dirty[v];
+    WINNOW_RETURN_IF_ERROR(comm.AllReduceSum(&changed));
+    if (changed[0] == 0) break;
+    ++rounds;
+    for (size_t v = 0; v < rows.size(); ++v) {
+      if (!dirty[v]) continue;
+      dirty[v] = 0;
+      const Local& row = rows[v];
+      for (uint32_t k = row.first; k < row.last; ++k) {
+        if (adjacency[k].id < row.label.id) continue;  // has a label at least as low
+        std::string& out = send[adjacency[k].holder];
+        PutRow(&out, adjacency[k].id);
+        PutRow(&out, row.label.id);
+        Put(&out, row.label.holder);
+      }
+    }
+    WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, "label exchange", &send, &recv, kLabelWire));
+    for (const std::string& in : recv) {
+      for (size_t at = 0; at < in.size(); at += kLabelWire) {
+        const uint32_t v = IndexOf(rows, GetRow(in, at));
+        if (v >= rows.size() || !(rows[v].id == GetRow(in, at))) {
+          return Status::Internal("minhash_dedup: label for a row this rank does not hold");
+        }
+        const RowId label = GetRow(in, at + 12);
+        if (label < rows[v].label.id) {
+          rows[v].label = Node{label, Get<uint32_t>(in, at + 24)};
+          dirty[v] = 1;
+        }
+      }
+    }
+  }
+  std::vector<uint8_t>().swap(dirty);
+  std::vector<Node>().swap(adjacency);
+  if (comm.rank() == 0) {
+    ctx.Info("minhash_dedup: connected components in " + std::to_string(rounds) +
+             " label rounds across " + std::to_string(world) + " ranks");
+  }
+
+  // 5. Component sizes: counts per label to the label's holder, which sums
+  //    them and answers every rank that counted.
+  {
+    std::vector<std::pair<Node, uint64_t>> counts;  // sorted by label
+    std::vector<const Local*> by_label(rows.size());
+    for (size_t v = 0; v < rows.size(); ++v) by_label[v] = &rows[v];
+    std::sort(by_label.begin(), by_label.end(),
+              [](const Local* a, const Local* b) { return a->label.id < b->label.id; });
+    for (const Local* row : by_label) {
+      if (counts.empty() || !(counts.back().first.id == row->label.id)) {
+        counts.push_back({row->label, 0});
+      }
+      ++counts.back().second;
+    }
+    for (const auto& [label, n] : counts) {
+      PutRow(&send[label.holder], label.id);
+      Put(&send[label.holder], n);
+    }
+  }
+  WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, "size exchange", &send, &recv, kCountWire));
+  {
+    struct Total {
+      RowId id;
+      uint64_t size;
+    };
+    std::vector<Total> totals;
+    for (const std::string& in : recv) {
+      for (size_t at = 0; at < in.size(); at += kCountWire) {
+        totals.push_back(Total{GetRow(in, at), Get<uint64_t>(in, at + 12)});
+      }
+    }
+    std::sort(totals.begin(), totals.end(),
+              [](const Total& a, const Total& b) { return a.id < b.id; });
+    std::vector<Total> sums;
+    for (const Total& t : totals) {
+      if (sums.empty() || !(sums.back().id == t.id)) {
+        sums.push_back(Total{t.id, 0});
+      }
+      sums.back().size += t.size;
+    }
+    for (size_t r = 0; r < W; ++r) {
+      const std::string& in = recv[r];
+      for (size_t at = 0; at < in.size(); at += kCountWire) {
+        const RowId label = GetRow(in, at);
+        PutRow(&send[r], label);
+        Put(&send[r], sums[IndexOf(sums, label)].size);
+      }
+    }
+  }
+  WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, "size answer", &send, &recv, kSizeWire));
+  std::unordered_map<RowId, uint64_t, RowIdHash> sizes;
+  for (const std::string& in : recv) {
+    for (size_t at = 0; at < in.size(); at += kSizeWire) {
+      sizes[GetRow(in, at)] = Get<uint64_t>(in, at + 12);
+    }
+  }
+  std::unordered_map<RowId, ClusterInfo, RowIdHash> out;
+  out.reserve(rows.size());
+  for (const Local& row : rows) {
+    auto it = sizes.find(row.label.id);
+    if (it == sizes.end()) {
+      return Status::Internal("minhash_dedup: no component size for " + row.label.id.ToString());
+    }
+    out.emplace(row.id, ClusterInfo{row.label.id, it->second});
   }
   return out;
 }

@@ -1,17 +1,25 @@
 // minhash_dedup_dist.h — the distributed Finish() of cleaner/minhash_dedup (issue 7).
 //
+// No rank ever holds all links:
 // 1. Every band entry (key, row id) goes to its owner rank, key % world
 //    (AllToAll, 20 bytes per entry).
-// 2. Each owner groups equal keys, unions the rows of every group with a
-//    local union-find, and sends its spanning forest (one edge per non-root
-//    row: row, root row and the ranks holding them; 32 bytes) to rank 0.
-// 3. Rank 0 unions all forests (connected components across ranks), and
-//    sends every clustered row's decision (kept row = lowest row id of the
-//    component, component size; 32 bytes) to the rank holding it.
+// 2. Each owner groups equal keys and unions the rows of every group with a
+//    local union-find; each edge of its spanning forest (row, root of the
+//    row's local component) goes to the ranks holding both ends (28 bytes to
+//    each).
+// 3. Each rank builds the adjacency lists of the clustered rows it holds.
+// 4. Connected components by min-label propagation: a row's label is the
+//    lowest row id it has heard of; rows whose label dropped send it to their
+//    neighbours' holders (28 bytes per message), one AllToAll and one
+//    AllReduceSum per round, until no label changes (at most the component
+//    diameter + 1 rounds; 1-3 on near-duplicate data).
+// 5. Sizes: per-label counts go to the label's holder (20 bytes), which sums
+//    them and answers (20 bytes).
 // The components are those of the single-process run (rows sharing any band
-// key), so cluster ids and sizes are identical. Rank 0 holds one node per
-// clustered row (~40 bytes) during step 3: the simple path, documented in
-// docs/distributed.md. Exact Jaccard verification is not distributed.
+// key) and each is labelled with its lowest row, so cluster ids and sizes are
+// identical. Memory per rank: its share of band entries during step 2, then
+// ~60 bytes per clustered row it holds plus 16 per forest edge end. Exact
+// Jaccard verification is not distributed.
 #pragma once
 
 #include <unordered_map>

@@ -1,0 +1,310 @@
+#include "minhash_dedup_fast.h"
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace winnow::cleaners {
+
+namespace {
+
+// ---- byte compaction ----------------------------------------------------------
+
+// kCompress[m]: pshufb indices that gather the bytes whose bit is set in m
+// to the front of an 8-byte group.
+struct CompressTable {
+  uint64_t shuf[256];
+  constexpr CompressTable() : shuf() {
+    for (int m = 0; m < 256; ++m) {
+      uint64_t v = 0;
+      int k = 0;
+      for (int bit = 0; bit < 8; ++bit) {
+        if ((m >> bit) & 1) v |= static_cast<uint64_t>(bit) << (8 * k++);
+      }
+      shuf[m] = v;
+    }
+  }
+};
+constexpr CompressTable kCompress;
+
+// Writes the bytes of `v` whose bit is set in `keep` to `out` (it may write up
+// to 32 bytes beyond the kept ones); returns the new end.
+inline char* Compact(__m256i v, uint32_t keep, char* out) {
+  if (keep == 0xFFFFFFFFu) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), v);
+    return out + 32;
+  }
+  const __m128i halves[2] = {_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)};
+  for (int g = 0; g < 4; ++g) {
+    const uint32_t m = (keep >> (8 * g)) & 0xFFu;
+    const uint64_t idx = kCompress.shuf[m] + ((g & 1) ? 0x0808080808080808ULL : 0);
+    const __m128i packed =
+        _mm_shuffle_epi8(halves[g >> 1], _mm_cvtsi64_si128(static_cast<int64_t>(idx)));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), packed);
+    out += __builtin_popcount(m);
+  }
+  return out;
+}
+
+inline __m256i InRange(__m256i c, char lo, char hi) {  // bytes are ASCII: signed compares
+  return _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8(static_cast<char>(lo - 1))),
+                          _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), c));
+}
+
+inline uint32_t ValidMask(size_t remaining) {
+  return remaining >= 32 ? 0xFFFFFFFFu : ((1u << remaining) - 1u);
+}
+
+// Pass 1 on one block: datatrove's simplify_text on ASCII minus the
+// collapsing. Letters lower-cased, white space (Python's \s: 9-13, 28-32) to
+// ' ', digits to '0', everything else (punctuation, controls) deleted.
+inline char* MapBlock(__m256i c, uint32_t valid, char* out) {
+  const __m256i folded = _mm256_or_si256(c, _mm256_set1_epi8(0x20));
+  const __m256i letter = InRange(folded, 'a', 'z');
+  const __m256i digit = InRange(c, '0', '9');
+  const __m256i space = _mm256_or_si256(InRange(c, 9, 13), InRange(c, 28, 32));
+  __m256i mapped = _mm256_blendv_epi8(c, folded, letter);
+  mapped = _mm256_blendv_epi8(mapped, _mm256_set1_epi8(' '), space);
+  mapped = _mm256_blendv_epi8(mapped, _mm256_set1_epi8('0'), digit);
+  const __m256i keep = _mm256_or_si256(_mm256_or_si256(letter, digit), space);
+  return Compact(mapped, static_cast<uint32_t>(_mm256_movemask_epi8(keep)) & valid, out);
+}
+
+// NLTK's English tokenizer splits these after three letters.
+inline bool IsContraction(const char* w, size_t n) {
+  if (n == 6) return std::memcmp(w, "cannot", 6) == 0;
+  if (n != 5) return false;
+  return std::memcmp(w, "gimme", 5) == 0 || std::memcmp(w, "gonna", 5) == 0 ||
+         std::memcmp(w, "gotta", 5) == 0 || std::memcmp(w, "lemme", 5) == 0 ||
+         std::memcmp(w, "wanna", 5) == 0;
+}
+
+}  // namespace
+
+// ---- Shingler -------------------------------------------------------------------
+
+void Shingler::TokenizeAscii(std::string_view text) {
+  const size_t n = text.size();
+  // Pass 1: text -> mapped_ (after a leading ' ' sentinel for pass 2).
+  if (mapped_.size() < n + 72) mapped_.resize(n + 72);
+  char* const m0 = mapped_.data();
+  m0[0] = ' ';
+  char* out = m0 + 1;
+  const char* in = text.data();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    out = MapBlock(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)), 0xFFFFFFFFu, out);
+  }
+  if (i < n) {
+    alignas(32) char tail[32] = {};
+    std::memcpy(tail, in + i, n - i);
+    out =
+        MapBlock(_mm256_load_si256(reinterpret_cast<const __m256i*>(tail)), ValidMask(n - i), out);
+  }
+  const size_t mlen = static_cast<size_t>(out - (m0 + 1));
+
+  // Pass 2: drop a ' ' after ' ' (and after the sentinel: leading spaces) and
+  // a '0' after '0' (digit runs; letters are never '0').
+  std::string& t = tokens_.text;
+  if (t.size() < mlen + 40) t.resize(mlen + 40);
+  char* const t0 = t.data();
+  char* o = t0;
+  const char* src = m0 + 1;
+  for (size_t j = 0; j < mlen; j += 32) {
+    const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
+    const __m256i prev = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j - 1));
+    const __m256i collapsible = _mm256_or_si256(_mm256_cmpeq_epi8(cur, _mm256_set1_epi8(' ')),
+                                                _mm256_cmpeq_epi8(cur, _mm256_set1_epi8('0')));
+    const __m256i drop = _mm256_and_si256(_mm256_cmpeq_epi8(cur, prev), collapsible);
+    const uint32_t keep = ~static_cast<uint32_t>(_mm256_movemask_epi8(drop)) & ValidMask(mlen - j);
+    o = Compact(cur, keep, o);
+  }
+  size_t tlen = static_cast<size_t>(o - t0);
+  if (tlen > 0 && t0[tlen - 1] == ' ') --tlen;  // trailing space
+
+  // Pass 3: a word starts at 0 and after every ' '.
+  std::vector<uint32_t>& starts = tokens_.starts;
+  starts.clear();
+  if (tlen > 0) starts.push_back(0);
+  bool contraction = false;
+  for (size_t j = 0; j < tlen; j += 32) {
+    const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t0 + j));
+    uint32_t sp =
+        static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(cur, _mm256_set1_epi8(' ')))) &
+        ValidMask(tlen - j);
+    while (sp) {
+      starts.push_back(static_cast<uint32_t>(j + static_cast<size_t>(__builtin_ctz(sp)) + 1));
+      sp &= sp - 1;
+    }
+  }
+  t.resize(tlen);  // shrinking keeps the capacity
+  for (size_t w = 0; w < starts.size(); ++w) {
+    const size_t len = tokens_.End(w) - starts[w];
+    if ((len == 5 || len == 6) && IsContraction(t0 + starts[w], len)) {
+      contraction = true;
+      break;
+    }
+  }
+  if (!contraction) return;
+  // Rare: rebuild with the contractions split ("cannot" -> "can not").
+  std::string rebuilt;
+  rebuilt.reserve(tlen + tlen / 4 + 8);
+  std::vector<uint32_t> rstarts;
+  rstarts.reserve(starts.size() + 8);
+  for (size_t w = 0; w < starts.size(); ++w) {
+    const std::string_view word = tokens_.Word(w);
+    if (!rebuilt.empty()) rebuilt.push_back(' ');
+    rstarts.push_back(static_cast<uint32_t>(rebuilt.size()));
+    if (IsContraction(word.data(), word.size())) {
+      rebuilt.append(word.substr(0, 3));
+      rebuilt.push_back(' ');
+      rstarts.push_back(static_cast<uint32_t>(rebuilt.size()));
+      rebuilt.append(word.substr(3));
+    } else {
+      rebuilt.append(word);
+    }
+  }
+  t.swap(rebuilt);
+  starts.swap(rstarts);
+}
+
+void Shingler::Shingles(std::string_view text, int n, bool whole_if_short,
+                        std::vector<uint64_t>* out) {
+  last_reference_ = !IsAscii(text);
+  if (last_reference_) {
+    reference_.Tokenize(text, &tokens_);
+    ShingleHashes(tokens_, n, whole_if_short, out);
+    return;
+  }
+  TokenizeAscii(text);
+  out->clear();
+  const size_t count = tokens_.size();
+  const size_t ng = static_cast<size_t>(n);
+  if (count < ng) {
+    if (whole_if_short && count > 0) {
+      out->push_back(XXH64(tokens_.text.data(), tokens_.text.size(), 0));
+    }
+    return;
+  }
+  out->resize(count - ng + 1);
+  uint64_t* o = out->data();
+  const char* base = tokens_.text.data();
+  const uint32_t* st = tokens_.starts.data();
+  const size_t last = count - ng;
+  const size_t size = tokens_.text.size();
+  for (size_t i = 0; i <= last; ++i) {
+    const size_t end = i + ng < count ? st[i + ng] - 1 : size;
+    o[i] = XXH64(base + st[i], end - st[i], 0);
+  }
+}
+
+// ---- Signer -------------------------------------------------------------------
+
+namespace {
+
+// 2^63 - p: r + kOffset is >= 0 (signed) exactly when r < p, and orders the
+// values r < p like r.
+constexpr uint64_t kOffset = (uint64_t{1} << 63) - kMersenne61;
+
+uint64_t ExactMin(uint64_t a, uint64_t b, const uint64_t* x, size_t n) {
+  uint64_t m = UINT64_MAX;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t p = ModMersenne61(x[i] * a + b);
+    m = p < m ? p : m;
+  }
+  return m;
+}
+
+// Per lane: min over the shingles of r + kOffset (signed), where
+// r = (v & p) + (v >> 61) in [0, p + 7] and v = x*a + b mod 2^64. When the
+// minimum is >= 0 every r was < p, so r is already the reduced value and the
+// answer is min - kOffset; otherwise (some r in [p, p+7], probability ~2^-58
+// per value) the lane is recomputed exactly.
+inline __m256i Partial(__m256i xlo, __m256i xhi, const uint64_t* a, const uint64_t* ahi,
+                       const uint64_t* b, __m256i p, __m256i off) {
+  const __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
+  const __m256i lo = _mm256_mul_epu32(xlo, av);
+  const __m256i c1 = _mm256_mul_epu32(xhi, av);
+  const __m256i c2 =
+      _mm256_mul_epu32(xlo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ahi)));
+  const __m256i v =
+      _mm256_add_epi64(_mm256_add_epi64(lo, _mm256_slli_epi64(_mm256_add_epi64(c1, c2), 32)),
+                       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b)));
+  return _mm256_add_epi64(_mm256_add_epi64(_mm256_and_si256(v, p), _mm256_srli_epi64(v, 61)), off);
+}
+
+inline __m256i MinS(__m256i m, __m256i v) {
+  return _mm256_blendv_epi8(m, v, _mm256_cmpgt_epi64(m, v));
+}
+
+void Finalize(__m256i m, size_t j, const uint64_t* a, const uint64_t* b, const uint64_t* x,
+              size_t n, uint64_t* sig) {
+  alignas(32) int64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), m);
+  for (size_t k = 0; k < 4; ++k) {
+    sig[j + k] = lanes[k] >= 0 ? static_cast<uint64_t>(lanes[k]) - kOffset
+                               : ExactMin(a[j + k], b[j + k], x, n);
+  }
+}
+
+void SignAvx2(const uint64_t* a, const uint64_t* ahi, const uint64_t* b, size_t num_perm,
+              const uint64_t* x, size_t n, uint64_t* sig) {
+  if (n == 0) {
+    for (size_t j = 0; j < num_perm; ++j) sig[j] = UINT64_MAX;
+    return;
+  }
+  const __m256i p = _mm256_set1_epi64x(static_cast<int64_t>(kMersenne61));
+  const __m256i off = _mm256_set1_epi64x(static_cast<int64_t>(kOffset));
+  const __m256i init = _mm256_set1_epi64x(INT64_MAX);
+  size_t j = 0;
+  for (; j + 16 <= num_perm; j += 16) {
+    __m256i m0 = init, m1 = init, m2 = init, m3 = init;
+    for (size_t i = 0; i < n; ++i) {
+      const __m256i xlo = _mm256_set1_epi64x(static_cast<int64_t>(x[i]));
+      const __m256i xhi = _mm256_srli_epi64(xlo, 32);
+      m0 = MinS(m0, Partial(xlo, xhi, a + j, ahi + j, b + j, p, off));
+      m1 = MinS(m1, Partial(xlo, xhi, a + j + 4, ahi + j + 4, b + j + 4, p, off));
+      m2 = MinS(m2, Partial(xlo, xhi, a + j + 8, ahi + j + 8, b + j + 8, p, off));
+      m3 = MinS(m3, Partial(xlo, xhi, a + j + 12, ahi + j + 12, b + j + 12, p, off));
+    }
+    Finalize(m0, j, a, b, x, n, sig);
+    Finalize(m1, j + 4, a, b, x, n, sig);
+    Finalize(m2, j + 8, a, b, x, n, sig);
+    Finalize(m3, j + 12, a, b, x, n, sig);
+  }
+  for (; j + 4 <= num_perm; j += 4) {
+    __m256i m0 = init;
+    for (size_t i = 0; i < n; ++i) {
+      const __m256i xlo = _mm256_set1_epi64x(static_cast<int64_t>(x[i]));
+      const __m256i xhi = _mm256_srli_epi64(xlo, 32);
+      m0 = MinS(m0, Partial(xlo, xhi, a + j, ahi + j, b + j, p, off));
+    }
+    Finalize(m0, j, a, b, x, n, sig);
+  }
+  for (; j < num_perm; ++j) sig[j] = ExactMin(a[j], b[j], x, n);
+}
+
+}  // namespace
+
+Signer::Signer(const MinHasher& hasher)
+    : hasher_(hasher), a_(hasher.a()), a_hi_(hasher.a().size()), b_(hasher.b()) {
+  for (size_t j = 0; j < a_.size(); ++j) a_hi_[j] = a_[j] >> 32;
+  use_reference_ = std::strncmp(hasher.kernel_name(), "avx512", 6) == 0;
+}
+
+void Signer::Sign(const uint64_t* shingles, size_t n, uint64_t* sig) const {
+  if (use_reference_) {
+    hasher_.Sign(shingles, n, sig);
+    return;
+  }
+  SignAvx2(a_.data(), a_hi_.data(), b_.data(), a_.size(), shingles, n, sig);
+}
+
+const char* Signer::kernel_name() const {
+  return use_reference_ ? hasher_.kernel_name() : "avx2 (x86-64-v3, offset-min)";
+}
+
+}  // namespace winnow::cleaners
