@@ -67,6 +67,13 @@ class FileReader {
     consumed_ += got;
     return got;
   }
+  Status SeekTo(uint64_t offset) {
+    if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+      return Status::IOError(Errno(path_, "cannot seek in"));
+    }
+    consumed_ = offset;
+    return Status::Ok();
+  }
   uint64_t size() const { return size_; }
   uint64_t consumed() const { return consumed_; }
   const fs::path& path() const { return path_; }
@@ -83,6 +90,7 @@ class PlainStream final : public InputStream {
   Result<size_t> ReadTo(char* dst, size_t max_bytes) override {
     return file_->ReadTo(dst, max_bytes);
   }
+  Status SeekTo(uint64_t offset) override { return file_->SeekTo(offset); }
   uint64_t bytes_consumed() const override { return file_->consumed(); }
   uint64_t file_size() const override { return file_->size(); }
   Compression compression() const override { return Compression::kNone; }
@@ -209,6 +217,11 @@ class ZstdStream final : public InputStream {
 };
 
 }  // namespace
+
+Status InputStream::SeekTo(uint64_t offset) {
+  (void)offset;
+  return Status::Unimplemented("cannot seek in a compressed stream");
+}
 
 Result<size_t> InputStream::Read(std::string& out, size_t max_bytes) {
   if (compression() == Compression::kNone) {

@@ -14,14 +14,27 @@
 //  - A file that cannot be read, or a compressed file that is empty or
 //    truncated, stops the run with a message naming the file
 //    (`on_corrupt_file: skip` turns that into one reject row and goes on).
-//  - Sharding: with world > 1, file i is read by rank i % world.
+//  - Sharding (world > 1): the files are cut into units — a whole file, or,
+//    for an uncompressed JSON Lines file of at least `split_bytes`, one byte
+//    range per rank (a range owns the lines that START inside it, so every
+//    line is read exactly once) — and unit k is read by rank k % world. A rank
+//    that reads a range not at the start of its file first counts the lines of
+//    its own range and the ranks exchange the counts (AllGather), so line
+//    numbers, row ids and reject locations equal a single-process run's.
 //  - Memory: one 4 MB chunk per file being read, recycled through a pool.
 //  - Thread-safety: Read is called from one thread; Decode concurrently.
 #include <simdjson.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "winnow/arena_pool.h"
+#include "winnow/comm.h"
 #include "winnow/files.h"
 #include "winnow/io.h"
 #include "winnow/source.h"
@@ -34,6 +47,7 @@ struct JsonlConfig {
   std::vector<std::string> paths;
   int64_t max_line_bytes = 256LL << 20;
   int64_t limit = 0;
+  int64_t split_bytes = 64LL << 20;
   std::string on_corrupt_file = "fail";
   std::vector<std::string> extensions = {".jsonl",      ".ndjson",    ".json",
                                          ".jsonl.gz",   ".jsonl.zst", ".ndjson.gz",
@@ -52,6 +66,11 @@ const ConfigSchema& JsonlSchema() {
                "held in memory.")
           .Range(1024, 1LL << 34)
           .Int("limit", &JsonlConfig::limit, "Stop after this many rows (0 = read everything).")
+          .Min(0)
+          .Int("split_bytes", &JsonlConfig::split_bytes,
+               "Under MPI, an uncompressed JSON Lines file of at least this many bytes is read "
+               "by all ranks, each taking one byte range split at line boundaries (0 = read "
+               "every file whole, by one rank).")
           .Min(0)
           .Enum("on_corrupt_file", &JsonlConfig::on_corrupt_file, {"fail", "skip"},
                 "What to do with an unreadable or truncated (compressed) file: stop the run, or "
@@ -72,15 +91,16 @@ class JsonlSource final : public Source {
     auto files = ExpandPaths(config_.paths, config_.extensions);
     if (!files.ok()) return files.status();
     all_files_ = std::move(files).value();
-    for (size_t i = 0; i < all_files_.size(); ++i) {
-      if (static_cast<int>(i % static_cast<size_t>(ctx.world())) != ctx.rank()) continue;
-      my_files_.push_back(i);
-      std::error_code ec;
-      total_bytes_ += std::filesystem::file_size(all_files_[i], ec);
+    std::vector<Unit> units = PlanUnits(ctx.world());
+    for (size_t k = 0; k < units.size(); ++k) {
+      if (static_cast<int>(k % static_cast<size_t>(ctx.world())) != ctx.rank()) continue;
+      my_units_.push_back(units[k]);
+      total_bytes_ += units[k].end - units[k].begin;
     }
     pool_ = ArenaPool::Create(2 * kChunkBytes + Arena::kPadding);
-    ctx.Info("reading " + std::to_string(my_files_.size()) + " of " +
-             std::to_string(all_files_.size()) + " files");
+    if (units.size() > all_files_.size()) WINNOW_RETURN_IF_ERROR(NumberRanges(units, ctx));
+    ctx.Info("reading " + std::to_string(my_units_.size()) + " of " + std::to_string(units.size()) +
+             " parts of " + std::to_string(all_files_.size()) + " files");
     return Status::Ok();
   }
 
@@ -92,8 +112,8 @@ class JsonlSource final : public Source {
         continue;
       }
       if (!stream_ && !pending_lines_) {
-        if (next_file_ >= my_files_.size()) return false;
-        Status st = OpenFile(my_files_[next_file_++], batch);
+        if (next_unit_ >= my_units_.size()) return false;
+        Status st = OpenUnit(my_units_[next_unit_++], batch);
         if (!st.ok()) return st;
         continue;
       }
@@ -126,20 +146,145 @@ class JsonlSource final : public Source {
   Status Close(Context& ctx) override {
     if (empty_lines_ > 0) ctx.Count("empty_lines", empty_lines_);
     ctx.Count("bytes_read", static_cast<int64_t>(bytes_done_));
-    ctx.Count("files_read", static_cast<int64_t>(my_files_.size()));
+    ctx.Count("file_parts_read", static_cast<int64_t>(my_units_.size()));
     return Status::Ok();
   }
 
  private:
+  // A part of the input read by one rank: a whole file (split == false) or
+  // the lines starting in [begin, end) of a plain JSON Lines file.
+  struct Unit {
+    size_t file = 0;
+    uint64_t begin = 0, end = 0;
+    bool split = false;
+    uint64_t lines_before = 0;  // lines of the file before `begin` (set by NumberRanges)
+  };
+
+  static bool IsJsonArrayName(const std::string& name) {
+    return name.size() >= 5 &&
+           (name.ends_with(".json") || name.ends_with(".json.gz") || name.ends_with(".json.zst"));
+  }
+
+  // The same plan on every rank: it depends only on the file list and sizes.
+  std::vector<Unit> PlanUnits(int world) const {
+    std::vector<Unit> units;
+    for (size_t i = 0; i < all_files_.size(); ++i) {
+      std::error_code ec;
+      uint64_t size = std::filesystem::file_size(all_files_[i], ec);
+      if (ec) size = 0;
+      bool splittable = world > 1 && config_.split_bytes > 0 &&
+                        size >= static_cast<uint64_t>(config_.split_bytes) &&
+                        size >= static_cast<uint64_t>(world) &&
+                        !IsJsonArrayName(all_files_[i].filename().string());
+      if (splittable) {
+        auto in = InputStream::Open(all_files_[i]);
+        splittable = in.ok() && (*in)->compression() == Compression::kNone;
+      }
+      if (!splittable) {
+        units.push_back(Unit{i, 0, size, false, 0});
+        continue;
+      }
+      uint64_t piece = (size + static_cast<uint64_t>(world) - 1) / static_cast<uint64_t>(world);
+      for (uint64_t b = 0; b < size; b += piece) {
+        units.push_back(Unit{i, b, std::min(size, b + piece), true, 0});
+      }
+    }
+    return units;
+  }
+
+  // Every rank counts the line starts in its own ranges; after an AllGather
+  // each rank knows how many lines precede each of its ranges.
+  Status NumberRanges(const std::vector<Unit>& units, Context& ctx) {
+    std::string mine;
+    for (size_t k = 0; k < units.size(); ++k) {
+      if (!units[k].split) continue;
+      if (static_cast<int>(k % static_cast<size_t>(ctx.world())) != ctx.rank()) continue;
+      auto n = CountLineStarts(all_files_[units[k].file], units[k].begin, units[k].end);
+      if (!n.ok()) return n.status();
+      mine += std::to_string(k) + " " + std::to_string(*n) + "\n";
+    }
+    std::vector<std::string> all;
+    WINNOW_RETURN_IF_ERROR(ctx.comm().AllGather(mine, &all));
+    std::vector<uint64_t> count(units.size(), 0);
+    for (const std::string& text : all) {
+      size_t pos = 0;
+      while (pos < text.size()) {
+        size_t nl = text.find('\n', pos);
+        if (nl == std::string::npos) break;
+        unsigned long long k = 0, n = 0;
+        if (std::sscanf(text.c_str() + pos, "%llu %llu", &k, &n) != 2 || k >= units.size()) {
+          return Status::Internal("source/jsonl: bad line count exchange");
+        }
+        count[k] = n;
+        pos = nl + 1;
+      }
+    }
+    for (Unit& u : my_units_) {
+      if (!u.split) continue;
+      for (size_t k = 0; k < units.size(); ++k) {
+        if (units[k].file == u.file && units[k].begin < u.begin) u.lines_before += count[k];
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Lines starting in [begin, end): a line starts at 0 and after every '\n'.
+  static Result<uint64_t> CountLineStarts(const std::filesystem::path& path, uint64_t begin,
+                                          uint64_t end) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return Status::IOError("cannot open " + path.string() + ": " + std::strerror(errno));
+    uint64_t n = begin == 0 ? 1 : 0;
+    uint64_t pos = begin == 0 ? 0 : begin - 1;  // a '\n' at begin-1 starts a line at begin
+    uint64_t stop = end - 1;                    // a '\n' at end-1 starts the next range's line
+    std::string buf(kChunkBytes, '\0');
+    while (pos < stop) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(kChunkBytes, stop - pos));
+      ssize_t got = ::pread(fd, buf.data(), want, static_cast<off_t>(pos));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        ::close(fd);
+        return Status::IOError("cannot read " + path.string() + ": " +
+                               (got < 0 ? std::strerror(errno) : "file shrank while reading"));
+      }
+      const char* p = buf.data();
+      const char* e = p + got;
+      while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(e - p))))) {
+        ++n;
+        ++p;
+      }
+      pos += static_cast<uint64_t>(got);
+    }
+    ::close(fd);
+    return n;
+  }
+
+  Status OpenUnit(const Unit& unit, Batch& batch) {
+    WINNOW_RETURN_IF_ERROR(OpenFile(unit.file, batch));
+    if (!unit.split || !stream_) return Status::Ok();
+    range_end_ = unit.end;
+    line_ = unit.lines_before;
+    if (unit.begin > 0) {
+      // Start at begin-1 and skip through the first '\n': the line that
+      // straddles `begin` belongs to the previous range.
+      Status st = stream_->SeekTo(unit.begin - 1);
+      if (!st.ok()) return FileProblem(all_files_[unit.file], st, batch);
+      stream_pos_ = unit.begin - 1;
+      skip_partial_line_ = true;
+    }
+    return Status::Ok();
+  }
+
   Status OpenFile(size_t file_index, Batch& batch) {
     const auto& path = all_files_[file_index];
     file_index_ = file_index;
     line_ = 0;
     carry_.clear();
     skipping_long_line_ = false;
-    std::string name = path.filename().string();
-    bool json_array = name.size() >= 5 && (name.ends_with(".json") || name.ends_with(".json.gz") ||
-                                           name.ends_with(".json.zst"));
+    skip_partial_line_ = false;
+    stream_pos_ = 0;
+    range_end_ = UINT64_MAX;
+    bool json_array = IsJsonArrayName(path.filename().string());
     auto stream = InputStream::Open(path);
     if (!stream.ok()) return FileProblem(path, stream.status(), batch);
     if (json_array) return ReadJsonArray(path, std::move(stream).value(), batch);
@@ -167,6 +312,10 @@ class JsonlSource final : public Source {
   // Reads the next chunk of the current file into a fresh arena.
   Status FillChunk(Batch& batch, Context& ctx) {
     if (!stream_) return Status::Ok();
+    if (carry_.empty() && !skip_partial_line_ && stream_pos_ >= range_end_) {
+      stream_.reset();  // every further line starts in another rank's range
+      return Status::Ok();
+    }
     // A recycled arena keeps its size, so growing it to the chunk size zero-fills
     // nothing; the stream reads straight into it after the carried-over line.
     auto arena = pool_->GetForOverwrite(all_files_[file_index_].string());
@@ -181,6 +330,8 @@ class JsonlSource final : public Source {
     auto got = stream_->ReadTo(b.data() + carried, kChunkBytes);
     if (!got.ok()) return FileProblem(all_files_[file_index_], got.status(), batch);
     b.resize(carried + *got);
+    uint64_t base = stream_pos_ - carried;  // file offset of b[0]
+    stream_pos_ += *got;
     bytes_done_ += stream_->bytes_consumed() - before;
     ctx.ReportProgress(bytes_done_, total_bytes_);
     bool eof = *got == 0;
@@ -194,6 +345,7 @@ class JsonlSource final : public Source {
       size_t last_nl = b.rfind('\n');
       if (last_nl == std::string::npos) {
         if (skipping_long_line_) return Status::Ok();  // still inside a rejected line
+        if (skip_partial_line_) return Status::Ok();   // inside the previous range's last line
         // No newline in the whole chunk: a very long line.
         if (b.size() > static_cast<size_t>(config_.max_line_bytes)) {
           RejectLongLine(b, batch);
@@ -211,6 +363,7 @@ class JsonlSource final : public Source {
     chunk_ = std::move(arena);
     chunk_pos_ = 0;
     chunk_end_ = data_end;
+    chunk_base_ = base;
     pending_lines_ = true;
     return Status::Ok();
   }
@@ -234,10 +387,20 @@ class JsonlSource final : public Source {
     const std::string& b = chunk_->bytes;
     while (chunk_pos_ < chunk_end_ && batch.rows.size() < max_rows) {
       if (config_.limit > 0 && emitted_ >= config_.limit) break;
+      if (chunk_base_ + chunk_pos_ >= range_end_) {  // the next range's first line
+        stream_.reset();
+        carry_.clear();
+        chunk_pos_ = chunk_end_;
+        break;
+      }
       const char* start = b.data() + chunk_pos_;
       const char* nl = static_cast<const char*>(std::memchr(start, '\n', chunk_end_ - chunk_pos_));
       size_t len = static_cast<size_t>(nl - start);
       chunk_pos_ += len + 1;
+      if (skip_partial_line_) {  // the tail of the previous range's last line
+        skip_partial_line_ = false;
+        continue;
+      }
       if (skipping_long_line_) {  // the tail of a line already rejected
         skipping_long_line_ = false;
         ++line_;
@@ -344,8 +507,12 @@ class JsonlSource final : public Source {
 
   JsonlConfig config_;
   std::vector<std::filesystem::path> all_files_;
-  std::vector<size_t> my_files_;
-  size_t next_file_ = 0;
+  std::vector<Unit> my_units_;
+  size_t next_unit_ = 0;
+  uint64_t stream_pos_ = 0;          // file offset of the next byte the stream returns
+  uint64_t chunk_base_ = 0;          // file offset of chunk_->bytes[0]
+  uint64_t range_end_ = UINT64_MAX;  // lines starting here or later belong to another rank
+  bool skip_partial_line_ = false;
   size_t file_index_ = 0;
   uint64_t total_bytes_ = 0, bytes_done_ = 0;
   std::unique_ptr<InputStream> stream_;

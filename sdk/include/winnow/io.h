@@ -41,6 +41,10 @@ class InputStream {
   // growing string: for callers that recycle their buffers).
   virtual Result<size_t> ReadTo(char* dst, size_t max_bytes) = 0;
 
+  // Continues reading at byte `offset` of an uncompressed file (for readers of
+  // byte ranges); NotSupported for compressed streams.
+  virtual Status SeekTo(uint64_t offset);
+
   // Compressed bytes consumed so far and the file size (for progress).
   virtual uint64_t bytes_consumed() const = 0;
   virtual uint64_t file_size() const = 0;
