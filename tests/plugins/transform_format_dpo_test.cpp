@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "harness/plugin_harness.h"
+#include "transform_format_testing.h"
 
 using winnow::testing::HarnessOutput;
 using winnow::testing::PluginHarness;
@@ -201,4 +202,20 @@ TEST_CASE("format_dpo refuses contradictory configuration", "[transform_format_d
   auto d = PluginHarness::Create("transform/format_dpo", R"({"ratings_field": ""})");
   REQUIRE_FALSE(d.ok());
   CHECK_THAT(d.status().message(), Catch::Contains("ratings_field"));
+}
+
+TEST_CASE("format_dpo fails rows whose bytes are not JSON", "[transform_format_dpo]") {
+  size_t kept = 99;
+  auto rejects = format_testing::ProcessRaw(
+      "format_dpo", "{}",
+      {R"({"instruction":"q","generations":["a","b"],"ratings":[1,2],"x":[1,})",
+       R"({"instruction":"q","generations":["a","b"],"ratings":[1,)",
+       R"({"prompt":"p","completion":"c","instruction":"q","generations":["a","b"],"ratings":[1,2],"label":true,"rating":5})"},
+      &kept);
+  CHECK(kept == 1);
+  REQUIRE(rejects.size() == 2);
+  for (const auto& r : rejects) {
+    CHECK(r.reason == "malformed_json");
+    CHECK(r.kind == winnow::RejectKind::kError);
+  }
 }

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "harness/plugin_harness.h"
+#include "transform_format_testing.h"
 
 using winnow::testing::HarnessOutput;
 using winnow::testing::PluginHarness;
@@ -124,4 +125,20 @@ TEST_CASE("format_kto refuses contradictory thresholds", "[transform_format_kto]
   auto c = PluginHarness::Create("transform/format_kto", R"({"label_field": ""})");
   REQUIRE_FALSE(c.ok());
   CHECK_THAT(c.status().message(), Catch::Contains("label_field"));
+}
+
+TEST_CASE("format_kto fails rows whose bytes are not JSON", "[transform_format_kto]") {
+  size_t kept = 99;
+  auto rejects = format_testing::ProcessRaw(
+      "format_kto", R"({"label_from": "rating"})",
+      {R"({"prompt":"p","completion":"c","rating":5,"x":[1,})",
+       R"({"prompt":"p","completion":"c","rating":tru})",
+       R"({"prompt":"p","completion":"c","instruction":"q","generations":["a","b"],"ratings":[1,2],"label":true,"rating":5})"},
+      &kept);
+  CHECK(kept == 1);
+  REQUIRE(rejects.size() == 2);
+  for (const auto& r : rejects) {
+    CHECK(r.reason == "malformed_json");
+    CHECK(r.kind == winnow::RejectKind::kError);
+  }
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "harness/plugin_harness.h"
+#include "transform_format_testing.h"
 
 using winnow::testing::HarnessOutput;
 using winnow::testing::PluginHarness;
@@ -193,4 +194,20 @@ TEST_CASE("format_sft output does not depend on batching", "[transform_format_sf
   CHECK(one.rows == all.rows);
   CHECK(one.rows.size() == 42);
   CHECK(one.rejects.size() == all.rejects.size());
+}
+
+TEST_CASE("format_sft fails rows whose bytes are not JSON", "[transform_format_sft]") {
+  size_t kept = 99;
+  auto rejects = format_testing::ProcessRaw(
+      "format_sft", "{}",
+      {R"({"prompt": "p", "completion": "c", "x": [1,})",
+       R"({"messages": [{"role":"user","content":"a"},{"role":"assistant","content":"b"}], "y": [1,})",
+       R"({"prompt":"p","completion":"c","instruction":"q","generations":["a","b"],"ratings":[1,2],"label":true,"rating":5})"},
+      &kept);
+  CHECK(kept == 1);
+  REQUIRE(rejects.size() == 2);
+  for (const auto& r : rejects) {
+    CHECK(r.reason == "malformed_json");
+    CHECK(r.kind == winnow::RejectKind::kError);
+  }
 }
