@@ -1,0 +1,503 @@
+// exporter/parquet: files read back identically with source/parquet (issue 4's reader)
+// and with hyparquet (an independent JavaScript reader run by Node.js); rows that do not
+// fit the schema are rejected; empty input; no partial file under the final name.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "harness/plugin_harness.h"
+#include "parquet_schema.h"
+#include "parquet_shred.h"
+#include "parquet_writer.h"
+#include "winnow/value.h"
+
+namespace fs = std::filesystem;
+using winnow::Value;
+using winnow::testing::PluginHarness;
+
+namespace {
+
+struct Exported {
+  winnow::testing::HarnessOutput out;
+  fs::path file;
+  std::unique_ptr<PluginHarness> harness;  // keeps the work dir alive
+};
+
+Exported Export(const std::vector<std::string>& rows, const std::string& config_json,
+                size_t batch_size = 1000) {
+  auto h = PluginHarness::Create("exporter/parquet", config_json);
+  INFO(config_json);
+  REQUIRE(h.ok());
+  auto out = (*h)->RunExporter(rows, batch_size);
+  if (!out.ok()) FAIL(out.status().ToString());
+  Exported e;
+  e.out = std::move(out).value();
+  if (!e.out.outputs.empty()) e.file = e.out.outputs[0];
+  e.harness = std::move(h).value();
+  return e;
+}
+
+// Rows as source/parquet reads them back (compact JSON).
+std::vector<std::string> ReadBack(const fs::path& file) {
+  Value cfg = Value::MakeObject();
+  Value paths = Value::MakeArray();
+  paths.push_back(Value(file.string()));
+  cfg.set("paths", std::move(paths));
+  auto h = PluginHarness::Create("source/parquet", cfg.ToJson());
+  REQUIRE(h.ok());
+  auto out = (*h)->RunSource(64);
+  if (!out.ok()) FAIL(out.status().ToString());
+  CHECK(out->rejects.empty());
+  return out->rows;
+}
+
+// Installs hyparquet (+ hyparquet-compressors for zstd/gzip) once into <build>/npm.
+// Returns "" when ready; otherwise the reason (the caller fails unless WINNOW_SKIP_NPM=1).
+std::string EnsureHyparquet(fs::path* prefix) {
+  static std::once_flag once;
+  static std::string problem;
+  static fs::path dir;
+  std::call_once(once, [] {
+    dir = winnow::testing::BinaryDir() / "npm";
+    auto ready = [] {
+      return fs::exists(dir / "node_modules" / "hyparquet" / "package.json") &&
+             fs::exists(dir / "node_modules" / "hyparquet-compressors" / "package.json");
+    };
+    if (ready()) return;
+    std::string log;
+    int rc =
+        winnow::testing::RunCommand("npm install --no-audit --no-fund --prefix '" + dir.string() +
+                                        "' hyparquet@^1.31 hyparquet-compressors@^1",
+                                    &log);
+    if (rc != 0 || !ready())
+      problem = "npm install hyparquet failed (exit " + std::to_string(rc) + "): " + log;
+  });
+  *prefix = dir;
+  return problem;
+}
+
+bool SkipNpm() {
+  const char* s = std::getenv("WINNOW_SKIP_NPM");
+  return s && std::string(s) == "1";
+}
+
+// hyparquet's view of the file: {"num_rows", "row_groups", "columns", "rows"}; null when
+// npm is unavailable and WINNOW_SKIP_NPM=1.
+Value Hyparquet(const fs::path& file) {
+  fs::path prefix;
+  std::string problem = EnsureHyparquet(&prefix);
+  if (!problem.empty()) {
+    if (SkipNpm()) {
+      WARN("WINNOW_SKIP_NPM=1: hyparquet check skipped: " << problem);
+      return Value();
+    }
+    FAIL(problem);
+  }
+  fs::path script =
+      winnow::testing::SourceDir() / "tests" / "plugins" / "parquet_hyparquet_read.mjs";
+  std::string out;
+  int rc = winnow::testing::RunCommand(
+      "node '" + script.string() + "' '" + prefix.string() + "' '" + file.string() + "'", &out);
+  INFO(out);
+  REQUIRE(rc == 0);
+  auto v = Value::Parse(out);
+  REQUIRE(v.ok());
+  return std::move(v).value();
+}
+
+// Semantic equality: numbers by value (JSON has no int/double distinction once
+// JavaScript printed them), objects by member with missing == null.
+bool Same(const Value& a, const Value& b, std::string* where, const std::string& path = "") {
+  if (a.is_number() && b.is_number()) {
+    if (a.as_number() == b.as_number()) return true;
+    *where = path + ": " + a.ToJson() + " vs " + b.ToJson();
+    return false;
+  }
+  if (a.is_object() && b.is_object()) {
+    static const Value kNull;
+    for (const auto& [k, v] : a.as_object()) {
+      const Value* o = b.find(k);
+      if (!Same(v, o ? *o : kNull, where, path + "." + k)) return false;
+    }
+    for (const auto& [k, v] : b.as_object()) {
+      if (!a.find(k) && !v.is_null()) {
+        *where = path + "." + k + ": missing vs " + v.ToJson();
+        return false;
+      }
+    }
+    return true;
+  }
+  if (a.is_array() && b.is_array()) {
+    if (a.size() != b.size()) {
+      *where = path + ": " + a.ToJson() + " vs " + b.ToJson();
+      return false;
+    }
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!Same(a.as_array()[i], b.as_array()[i], where, path + "[" + std::to_string(i) + "]")) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (a == b) return true;
+  *where = path + ": " + a.ToJson() + " vs " + b.ToJson();
+  return false;
+}
+
+void CheckRows(const std::vector<std::string>& expected, const std::vector<Value>& got,
+               const char* reader) {
+  INFO(reader);
+  REQUIRE(got.size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    auto e = Value::Parse(expected[i]);
+    REQUIRE(e.ok());
+    std::string where;
+    INFO("row " << i << ": " << expected[i] << " read as " << got[i].ToJson());
+    CHECK(Same(*e, got[i], &where));
+    if (!where.empty()) UNSCOPED_INFO(where);
+  }
+}
+
+// Checks the file against `expected` with both readers.
+void CheckBothReaders(const fs::path& file, const std::vector<std::string>& expected) {
+  std::vector<Value> ours;
+  for (const auto& r : ReadBack(file)) {
+    auto v = Value::Parse(r);
+    REQUIRE(v.ok());
+    ours.push_back(std::move(v).value());
+  }
+  CheckRows(expected, ours, "source/parquet");
+  Value hy = Hyparquet(file);
+  if (hy.is_null()) return;
+  CHECK(hy.find("num_rows")->as_number() == static_cast<double>(expected.size()));
+  std::vector<Value> theirs(hy.find("rows")->as_array().begin(), hy.find("rows")->as_array().end());
+  CheckRows(expected, theirs, "hyparquet");
+}
+
+std::vector<std::string> FlatRows(int n) {
+  std::vector<std::string> rows;
+  for (int i = 0; i < n; ++i) {
+    std::string r = "{\"id\": " + std::to_string(i * 7 - 20);
+    if (i % 5 != 3)
+      r += ", \"text\": \"doc " + std::to_string(i) + " \\u00e9t\\u00e9 \\ud83d\\ude00\"";
+    r += std::string(", \"lang\": \"") + (i % 3 == 0 ? "en" : i % 3 == 1 ? "fr" : "de") + "\"";
+    r += ", \"score\": " + (i % 4 == 0 ? std::string("null") : std::to_string(i) + ".25");
+    r += std::string(", \"ok\": ") + (i % 2 ? "true" : "false");
+    r += ", \"big\": " + std::to_string(int64_t{1} << 40) + std::to_string(i % 10);
+    r += "}";
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+std::vector<std::string> NestedRows() {
+  return {
+      R"({"id": 1, "tags": ["a", "b"], "meta": {"lang": "en", "score": 0.5, "n": 3},)"
+      R"( "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],)"
+      R"( "grid": [[1, 2], [3]], "flags": [true, false]})",
+      R"({"id": 2, "tags": [], "meta": {"lang": null, "score": 1.5}, "messages": [],)"
+      R"( "grid": [[], [4, null]], "flags": null})",
+      R"({"id": 3, "tags": null, "meta": null, "messages": [{"role": "user", "content": null}],)"
+      R"( "grid": null, "flags": []})",
+      R"({"id": 4, "tags": ["c", null, "d"], "messages": [{"role": "system"}, null],)"
+      R"( "grid": [null, [5]]})",
+      R"({"id": 5})",
+      R"({"id": 6, "tags": ["x"], "meta": {"lang": "de", "score": 2, "n": -1},)"
+      R"( "messages": [{"role": "user", "content": "long \"quoted\" text\nwith a newline"}],)"
+      R"( "grid": [[6, 7, 8]], "flags": [true]})",
+  };
+}
+
+}  // namespace
+
+TEST_CASE("flat columns round-trip through both readers with every codec", "[parquet]") {
+  auto rows = FlatRows(40);
+  for (std::string codec : {"none", "snappy", "zstd", "gzip"}) {
+    DYNAMIC_SECTION("codec " << codec) {
+      auto e = Export(rows, R"({"path": "flat.parquet", "compression": ")" + codec + "\"}");
+      REQUIRE(e.out.rejects.empty());
+      REQUIRE(e.out.outputs.size() == 1);
+      CHECK(e.out.counters["rows_written"] == 40);
+      CheckBothReaders(e.file, rows);
+      Value hy = Hyparquet(e.file);
+      if (!hy.is_null()) {
+        const Value& cols = *hy.find("columns");
+        REQUIRE(cols.size() == 6);
+        std::string want = codec == "none"     ? "UNCOMPRESSED"
+                           : codec == "snappy" ? "SNAPPY"
+                           : codec == "zstd"   ? "ZSTD"
+                                               : "GZIP";
+        CHECK(cols.as_array()[0].find("codec")->as_string() == want);
+        // Statistics of the flat id column: min, max and null count.
+        const Value* stats = cols.as_array()[0].find("statistics");
+        REQUIRE(stats->is_object());
+        REQUIRE(stats->find("min_value")->is_number());
+        CHECK(stats->find("null_count")->as_number() == 0);
+        CHECK(stats->find("min_value")->as_number() == -20);
+        CHECK(stats->find("max_value")->as_number() == 39 * 7 - 20);
+        const Value* score = cols.as_array()[3].find("statistics");
+        CHECK(score->find("null_count")->as_number() == 10);
+        REQUIRE(score->find("min_value")->is_number());
+        CHECK(score->find("min_value")->as_number() == 1.25);
+      }
+    }
+  }
+}
+
+TEST_CASE("nested lists, structs, lists of structs and nulls round-trip", "[parquet]") {
+  auto rows = NestedRows();
+  for (size_t batch : {size_t{1000}, size_t{2}}) {
+    DYNAMIC_SECTION("batch size " << batch) {
+      auto e = Export(rows, R"({"path": "nested.parquet", "compression": "zstd"})", batch);
+      REQUIRE(e.out.rejects.empty());
+      CheckBothReaders(e.file, rows);
+    }
+  }
+}
+
+TEST_CASE("a given schema selects and types columns", "[parquet]") {
+  std::vector<std::string> rows = {
+      R"({"id": 1, "n": 5, "x": 0.5, "f": 1.25, "s": "a", "extra": {"ignored": true}, "l": [1, 2]})",
+      R"({"id": 2, "n": -7, "x": 3, "f": 2, "s": null, "l": [], "st": {"a": "z", "b": [true]}})",
+  };
+  auto e = Export(rows, R"({"path": "given.parquet", "schema": [
+      {"name": "id", "type": "int64"}, {"name": "n", "type": "int32"},
+      {"name": "x", "type": "double"}, {"name": "f", "type": "float"},
+      {"name": "s", "type": "string"}, {"name": "l", "type": "list<int64>"},
+      {"name": "st", "type": "struct<a:string, b:list<bool>>"}]})");
+  REQUIRE(e.out.rejects.empty());
+  std::vector<std::string> expected = {
+      R"({"id": 1, "n": 5, "x": 0.5, "f": 1.25, "s": "a", "l": [1, 2], "st": null})",
+      R"({"id": 2, "n": -7, "x": 3.0, "f": 2.0, "s": null, "l": [], "st": {"a": "z", "b": [true]}})",
+  };
+  CheckBothReaders(e.file, expected);
+  // The mapping form means the same.
+  auto m = Export(rows, R"({"path": "m.parquet", "schema": {"id": "int64", "s": "string"}})");
+  CheckBothReaders(m.file, {R"({"id": 1, "s": "a"})", R"({"id": 2, "s": null})"});
+}
+
+TEST_CASE("several row groups by size, in order", "[parquet]") {
+  auto rows = FlatRows(100);
+  auto e = Export(rows, R"({"path": "groups.parquet", "row_group_bytes": 600})", 10);
+  REQUIRE(e.out.rejects.empty());
+  CHECK(e.out.counters["parquet.row_groups"] >= 3);
+  CheckBothReaders(e.file, rows);
+  Value hy = Hyparquet(e.file);
+  if (!hy.is_null()) {
+    CHECK(hy.find("row_groups")->as_number() ==
+          static_cast<double>(e.out.counters["parquet.row_groups"]));
+  }
+}
+
+TEST_CASE("dictionary encoding, its fallback to PLAIN, and dictionary off", "[parquet]") {
+  std::vector<std::string> rows;
+  for (int i = 0; i < 300; ++i) {
+    rows.push_back("{\"lang\": \"" + std::string(i % 3 ? "en" : "fr") +
+                   "\", \"u\": \"unique value " + std::to_string(i) +
+                   "\", \"n\": " + std::to_string(i % 4) + "}");
+  }
+  auto encodings = [](const Value& hy, size_t col) {
+    std::string all;
+    for (const auto& e : hy.find("columns")->as_array()[col].find("encodings")->as_array()) {
+      all += e.as_string() + " ";
+    }
+    return all;
+  };
+  SECTION("small dictionary: fallback mid-chunk") {
+    auto e = Export(rows, R"({"path": "d.parquet", "dictionary_max_bytes": 400})", 20);
+    CheckBothReaders(e.file, rows);
+    Value hy = Hyparquet(e.file);
+    if (!hy.is_null()) {
+      CHECK_THAT(encodings(hy, 0), Catch::Contains("RLE_DICTIONARY"));
+      // The unique column started with a dictionary and fell back to PLAIN.
+      CHECK_THAT(encodings(hy, 1), Catch::Contains("RLE_DICTIONARY"));
+      CHECK_THAT(encodings(hy, 1), Catch::Contains("PLAIN"));
+    }
+  }
+  SECTION("dictionary off") {
+    auto e =
+        Export(rows, R"({"path": "p.parquet", "dictionary": false, "compression": "none"})", 20);
+    CheckBothReaders(e.file, rows);
+    Value hy = Hyparquet(e.file);
+    if (!hy.is_null()) CHECK_THAT(encodings(hy, 0), !Catch::Contains("DICTIONARY"));
+  }
+}
+
+TEST_CASE("inference widens integers to double and rejects rows that do not fit", "[parquet]") {
+  std::vector<std::string> rows = {
+      R"({"a": 1, "b": "x", "c": [1]})",
+      R"({"a": 2.5, "b": "y", "c": [2, 3.5]})",
+      R"({"a": "text", "b": "z"})",            // a: string in a double column
+      R"({"a": 3, "b": 4})",                   // b: integer in a string column
+      R"({"a": 4, "b": "w", "c": ["s"]})",     // c: list<double> gets a string
+      R"({"a": 5, "b": "v", "d": true})",      // d: not in the inferred schema
+      R"({"a": 7, "b": "u"})",                 // an integer in a double column
+      R"({"a": 6, "b": "t", "c": {"k": 1}})",  // c: object for a list
+  };
+  auto e = Export(rows, R"({"path": "infer.parquet"})", 4);
+  std::map<std::string, int> reasons;
+  for (const auto& r : e.out.rejects) reasons[r.reason]++;
+  CHECK(reasons["parquet:type_conflict"] == 4);
+  CHECK(reasons["parquet:unknown_field"] == 1);
+  REQUIRE(e.out.rejects.size() == 5);
+  CHECK_THAT(e.out.rejects[0].detail, Catch::Contains("Field 'a' is a double column"));
+  CHECK_THAT(e.out.rejects[2].detail, Catch::Contains("c[]"));
+  CheckBothReaders(e.file, {R"({"a": 1, "b": "x", "c": [1]})",
+                            R"({"a": 2.5, "b": "y", "c": [2, 3.5]})", R"({"a": 7.0, "b": "u"})"});
+}
+
+TEST_CASE("a given schema rejects out-of-range and mistyped values", "[parquet]") {
+  std::vector<std::string> rows = {
+      R"({"n": 1, "s": "ok"})",
+      R"({"n": 3000000000, "s": "too big for int32"})",
+      R"({"n": 1.5, "s": "a double for an int32"})",
+      R"({"n": 2, "s": ["not", "a", "string"]})",
+      R"({"n": 2, "s": "dup", "s": "again"})",
+  };
+  auto e = Export(rows, R"({"path": "r.parquet", "schema": [{"name": "n", "type": "int32"},
+                                                           {"name": "s", "type": "string"}]})");
+  REQUIRE(e.out.rejects.size() == 4);
+  CHECK(e.out.rejects[0].reason == "parquet:out_of_range");
+  CHECK(e.out.rejects[1].reason == "parquet:type_conflict");
+  CHECK(e.out.rejects[2].reason == "parquet:type_conflict");
+  CHECK(e.out.rejects[3].reason == "parquet:duplicate_key");
+  CheckBothReaders(e.file, {R"({"n": 1, "s": "ok"})"});
+}
+
+TEST_CASE("empty input: no file when inferring, a zero-row file with a schema", "[parquet]") {
+  SECTION("inferred") {
+    auto e = Export({}, R"({"path": "empty.parquet"})");
+    CHECK(e.out.outputs.empty());
+    CHECK_FALSE(fs::exists(e.harness->work_dir() / "out" / "empty.parquet"));
+    bool warned = false;
+    for (const auto& l : e.out.log) warned |= l.find("no file was written") != std::string::npos;
+    CHECK(warned);
+  }
+  SECTION("given schema") {
+    auto e =
+        Export({}, R"({"path": "empty.parquet", "schema": {"id": "int64", "t": "list<string>"}})");
+    REQUIRE(e.out.outputs.size() == 1);
+    CHECK(ReadBack(e.file).empty());
+    Value hy = Hyparquet(e.file);
+    if (!hy.is_null()) CHECK(hy.find("num_rows")->as_number() == 0);
+  }
+}
+
+TEST_CASE("output bytes do not depend on the run", "[parquet]") {
+  auto rows = FlatRows(500);
+  auto a = Export(rows, R"({"path": "a.parquet", "row_group_bytes": 5000})", 37);
+  auto b = Export(rows, R"({"path": "a.parquet", "row_group_bytes": 5000})", 37);
+  std::string x = winnow::testing::ReadText(a.file), y = winnow::testing::ReadText(b.file);
+  CHECK(x.size() > 1000);
+  CHECK(x == y);
+}
+
+TEST_CASE("shards by bytes at row-group boundaries", "[parquet]") {
+  auto rows = FlatRows(120);
+  auto e = Export(
+      rows, R"({"path": "sh/part.parquet", "row_group_bytes": 500, "shard_bytes": 1500})", 10);
+  REQUIRE(e.out.outputs.size() >= 2);
+  std::vector<Value> all;
+  for (const auto& f : e.out.outputs) {
+    CHECK(fs::path(f).filename().string().rfind("part-0000", 0) == 0);
+    for (const auto& r : ReadBack(f)) all.push_back(*Value::Parse(r));
+  }
+  CheckRows(rows, all, "source/parquet over shards");
+}
+
+TEST_CASE("configuration errors name the key", "[parquet]") {
+  auto bad = [](const std::string& cfg) {
+    auto h = PluginHarness::Create("exporter/parquet", cfg);
+    REQUIRE_FALSE(h.ok());
+    return h.status().message();
+  };
+  CHECK_THAT(bad(R"({"path": "x.parquet", "schema": [{"name": "a", "type": "int8"}]})"),
+             Catch::Contains("schema.0.type") && Catch::Contains("unknown type 'int8'"));
+  CHECK_THAT(bad(R"({"path": "x.parquet", "schema": [{"name": "a", "type": "list<string"}]})"),
+             Catch::Contains("expected '>'"));
+  CHECK_THAT(bad(R"({"path": "x.parquet", "schema": "id:int64"})"), Catch::Contains("schema"));
+  CHECK_THAT(bad(R"({"path": "x.parquet", "schema": [{"name": "a", "type": "int64"},
+                                                      {"name": "a", "type": "string"}]})"),
+             Catch::Contains("two columns are named 'a'"));
+  CHECK_THAT(bad(R"({"path": "x.parquet.zst"})"), Catch::Contains("path"));
+  CHECK_THAT(bad(R"({"path": "x.parquet", "compression": "lzo"})"), Catch::Contains("compression"));
+}
+
+TEST_CASE("a crash mid-write leaves no file under the final name", "[parquet]") {
+  winnow::testing::TempDir dir;
+  const fs::path final_path = dir / "crash.parquet";
+  auto schema = winnow::pqw::WriterSchema::Make([] {
+    std::vector<winnow::pqw::Field> f;
+    auto t = winnow::pqw::ParseType("string");
+    REQUIRE(t.ok());
+    t->name = "text";
+    f.push_back(*t);
+    return f;
+  }());
+  REQUIRE(schema.ok());
+  auto write_some = [&](winnow::pqw::FileWriter& w) {
+    winnow::Batch b;
+    for (int i = 0; i < 50; ++i) {
+      b.rows.push_back(winnow::Record::FromJson({0, static_cast<uint64_t>(i)},
+                                                "{\"text\": \"row " + std::to_string(i) + "\"}"));
+    }
+    std::string enc;
+    int64_t rejected = 0;
+    REQUIRE(winnow::pqw::EncodeBatch(*schema, {}, b, &enc, &rejected).ok());
+    winnow::pqw::BatchView view;
+    REQUIRE(winnow::pqw::ParseEncoded(enc, 1, &view).ok());
+    REQUIRE(w.Add(view).ok());
+    REQUIRE(w.FlushRowGroup().ok());
+  };
+  SECTION("the process dies after writing row groups") {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      winnow::pqw::FileWriter w(*schema, {});
+      if (!w.Open(final_path).ok()) ::_exit(3);
+      winnow::Batch b;
+      b.rows.push_back(winnow::Record::FromJson({0, 0}, R"({"text": "x"})"));
+      std::string enc;
+      int64_t rejected = 0;
+      if (!winnow::pqw::EncodeBatch(*schema, {}, b, &enc, &rejected).ok()) ::_exit(4);
+      winnow::pqw::BatchView view;
+      if (!winnow::pqw::ParseEncoded(enc, 1, &view).ok() || !w.Add(view).ok() ||
+          !w.FlushRowGroup().ok()) {
+        ::_exit(5);
+      }
+      ::_exit(0);  // no destructors, no Finish: a crash
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    CHECK_FALSE(fs::exists(final_path));
+    bool temp_left = false;
+    for (const auto& f : fs::directory_iterator(dir.path())) temp_left |= f.path() != final_path;
+    CHECK(temp_left);  // the crash left only the temporary
+  }
+  SECTION("abort removes the temporary too") {
+    {
+      winnow::pqw::FileWriter w(*schema, {});
+      REQUIRE(w.Open(final_path).ok());
+      write_some(w);
+      w.Abort();
+    }
+    CHECK(fs::is_empty(dir.path()));
+  }
+  SECTION("finish puts a readable file in place") {
+    winnow::pqw::FileWriter w(*schema, {});
+    REQUIRE(w.Open(final_path).ok());
+    write_some(w);
+    write_some(w);
+    CHECK_FALSE(fs::exists(final_path));
+    REQUIRE(w.Finish().ok());
+    CHECK(ReadBack(final_path).size() == 100);
+  }
+}
