@@ -5,11 +5,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
-#include <unistd.h>
 
 #include "engine/executor.h"
 #include "engine/pipeline.h"
@@ -48,6 +50,30 @@ class MemorySource final : public Source {
   std::vector<std::string> rows_;
   std::vector<uint64_t> ordinals_;
   size_t next_ = 0;
+};
+
+// One branch of a fan-in: replaces each row of the shared root source with
+// this branch's row of the same ordinal, or drops it when the branch has none.
+class BranchRows final : public Stage {
+ public:
+  explicit BranchRows(std::map<uint64_t, std::string> rows) : rows_(std::move(rows)) {}
+  Status Process(Batch& batch, Context&) override {
+    for (size_t i = 0; i < batch.rows.size(); ++i) {
+      auto it = rows_.find(batch.rows[i].id().ordinal);
+      if (it == rows_.end()) {
+        batch.Drop(i, "absent_in_branch");
+        continue;
+      }
+      RowId id = batch.rows[i].id();
+      batch.rows[i] = Record::FromJson(id, it->second);
+      Status st = batch.rows[i].ValidateShallow();
+      if (!st.ok()) batch.Fail(i, "malformed_json", st.message());
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::map<uint64_t, std::string> rows_;
 };
 
 class CaptureExporter final : public Exporter {
@@ -210,7 +236,9 @@ Result<std::unique_ptr<PluginHarness>> PluginHarness::Create(std::string_view ki
   return std::unique_ptr<PluginHarness>(new PluginHarness(std::move(impl)));
 }
 
-const fs::path& PluginHarness::work_dir() const { return impl_->dir.path(); }
+const fs::path& PluginHarness::work_dir() const {
+  return impl_->dir.path();
+}
 void PluginHarness::SetSecret(std::string name, std::string value) {
   impl_->secrets[std::move(name)] = std::move(value);
 }
@@ -269,17 +297,40 @@ Result<HarnessOutput> PluginHarness::RunJoin(const std::vector<std::vector<std::
   ParsePluginKind(impl_->kind, &kind);
   HarnessOutput captured;
   std::vector<StepNode> nodes;
-  for (size_t b = 0; b < branches.size(); ++b) {
-    std::vector<uint64_t> ords = b < ordinals.size() ? ordinals[b] : std::vector<uint64_t>{};
-    nodes.push_back(MakeNode("input" + std::to_string(b), PluginKind::kSource,
-                             std::make_unique<MemorySource>(branches[b], ords)));
-  }
   StepNode under = MakeNode("under_test", kind, std::move(plugin).value());
-  for (size_t b = 0; b < branches.size(); ++b) under.inputs.push_back(static_cast<int>(b));
+  if (branches.size() == 1) {
+    std::vector<uint64_t> ords = ordinals.empty() ? std::vector<uint64_t>{} : ordinals[0];
+    nodes.push_back(
+        MakeNode("input", PluginKind::kSource, std::make_unique<MemorySource>(branches[0], ords)));
+    under.inputs.push_back(0);
+  } else {
+    // A fan-in joins rows of ONE root source by row id: the root emits every
+    // ordinal any branch has; branch b turns each into its own row (or drops it).
+    std::vector<std::map<uint64_t, std::string>> per_branch(branches.size());
+    std::set<uint64_t> all;
+    for (size_t b = 0; b < branches.size(); ++b) {
+      for (size_t i = 0; i < branches[b].size(); ++i) {
+        uint64_t ord = b < ordinals.size() && i < ordinals[b].size() ? ordinals[b][i] : i;
+        per_branch[b][ord] = branches[b][i];
+        all.insert(ord);
+      }
+    }
+    std::vector<std::string> root_rows(all.size(), "{}");
+    nodes.push_back(MakeNode(
+        "input", PluginKind::kSource,
+        std::make_unique<MemorySource>(root_rows, std::vector<uint64_t>(all.begin(), all.end()))));
+    for (size_t b = 0; b < branches.size(); ++b) {
+      StepNode branch = MakeNode("branch" + std::to_string(b), PluginKind::kTransform,
+                                 std::make_unique<BranchRows>(std::move(per_branch[b])));
+      branch.inputs.push_back(0);
+      nodes.push_back(std::move(branch));
+      under.inputs.push_back(static_cast<int>(nodes.size() - 1));
+    }
+  }
   nodes.push_back(std::move(under));
   if (kind != PluginKind::kExporter) {
-    StepNode cap = MakeNode("capture", PluginKind::kExporter,
-                            std::make_unique<CaptureExporter>(&captured));
+    StepNode cap =
+        MakeNode("capture", PluginKind::kExporter, std::make_unique<CaptureExporter>(&captured));
     cap.inputs.push_back(static_cast<int>(nodes.size() - 1));
     nodes.push_back(std::move(cap));
   }
@@ -336,7 +387,9 @@ fs::path SharedDataDir() {
   if (const char* s = std::getenv("WINNOW_SHARED_DATA")) return s;
   return SourceDir() / ".." / "shared" / "data";
 }
-fs::path WinnowBinary() { return BinaryDir() / "bin" / "winnow"; }
+fs::path WinnowBinary() {
+  return BinaryDir() / "bin" / "winnow";
+}
 
 void WriteText(const fs::path& path, std::string_view text) {
   if (path.has_parent_path()) fs::create_directories(path.parent_path());

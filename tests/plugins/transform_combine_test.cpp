@@ -101,6 +101,27 @@ TEST_CASE("combine options: output names, keep_columns, on_missing null", "[tran
   CHECK_FALSE(Join(R"({"columns": ["a", "b"], "output_columns": ["x", "x"]})", {}).status.ok());
 }
 
+TEST_CASE("combine through the engine's fan-in (PluginHarness::RunJoin)", "[transform_combine]") {
+  auto h = PluginHarness::Create("transform/combine", "{}");
+  REQUIRE(h.ok());
+  auto row = [](int r, const std::string& m) {
+    return R"({"instruction":"q)" + std::to_string(r) + R"(","generation":"g)" + std::to_string(r) +
+           "-" + m + R"(","model_name":")" + m + R"("})";
+  };
+  // Branch 1 lacks row 7; rows are joined by ordinal across branches.
+  auto out = (*h)->RunJoin({{row(3, "a"), row(7, "a"), row(9, "a")}, {row(3, "b"), row(9, "b")}},
+                           {{3, 7, 9}, {3, 9}}, 2);
+  INFO((out.ok() ? "" : out.status().message()));
+  REQUIRE(out.ok());
+  REQUIRE(out->rows.size() == 2);
+  CHECK(ParseJson(out->rows[0]).find("generations")->ToJson() == R"(["g3-a","g3-b"])");
+  CHECK(ParseJson(out->rows[1]).find("generation_models")->ToJson() == R"(["a","b"])");
+  CHECK(out->row_ids[1].ordinal == 9);
+  REQUIRE(out->rejects.size() == 1);
+  CHECK(out->rejects[0].reason == "combine:missing_branch");
+  CHECK(out->rejects[0].id.ordinal == 7);
+}
+
 TEST_CASE("three models answer, combine gathers, a judge rates (winnow run)",
           "[transform_combine][pipeline]") {
   FakeOpenAIServer fake;
