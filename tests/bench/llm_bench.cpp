@@ -51,6 +51,12 @@ struct ServerStats {
   long last_response_ms = 0;
   long requests = 0;
   long peak_in_flight = 0;
+  // Client turnaround: from the server writing a response on a connection to
+  // the next request arriving on it (the client's per-request overhead plus
+  // the loopback and scheduling delay, paid once per round of each slot).
+  long turnaround_us_total = 0;
+  long turnarounds = 0;
+  long turnaround_us_max = 0;
 };
 
 class DelayServer {
@@ -106,6 +112,7 @@ class DelayServer {
         if (it == conns_.end() || it->second.generation != d.generation) continue;
         Respond(d.fd);
         stats_->last_response_ms = NowMs();
+        if (auto c = conns_.find(d.fd); c != conns_.end()) c->second.responded_us = NowUs();
       }
     }
   }
@@ -114,12 +121,18 @@ class DelayServer {
   struct Conn {
     std::string in;
     uint64_t generation = 0;
+    long responded_us = 0;  // when the last response was written; 0 = none yet
   };
   struct Due {
     long at;
     int fd;
     uint64_t generation;
   };
+  static long NowUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
   static long NowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
@@ -165,6 +178,13 @@ class DelayServer {
       if (in.size() < end + 4 + length) break;
       in.erase(0, end + 4 + length);
       long now = NowMs();
+      if (it->second.responded_us > 0) {
+        long t = NowUs() - it->second.responded_us;
+        it->second.responded_us = 0;
+        stats_->turnaround_us_total += t;
+        ++stats_->turnarounds;
+        stats_->turnaround_us_max = std::max(stats_->turnaround_us_max, t);
+      }
       if (stats_->requests == 0) stats_->first_request_ms = now;
       ++stats_->requests;
       due_.push_back({now + delay_ms_, fd, it->second.generation});
@@ -291,6 +311,11 @@ int main(int argc, char** argv) {
         "SendMany direct: %ld/%ld ok in %.3f s; bound %.3f s; efficiency %.1f %%; "
         "CPU %.3f s (%.1f us per request)\n",
         ok, rows, wall, bound, 100.0 * bound / wall, cpu, 1e6 * cpu / rows);
+    std::printf("  client turnaround mean %.2f ms, max %.1f ms\n",
+                stats->turnarounds > 0
+                    ? static_cast<double>(stats->turnaround_us_total) / stats->turnarounds / 1000.0
+                    : 0.0,
+                stats->turnaround_us_max / 1000.0);
     return ok == rows ? 0 : 1;
   }
 
@@ -341,7 +366,10 @@ int main(int argc, char** argv) {
   int status = 0;
   rusage usage{};
   ::wait4(run, &status, 0, &usage);
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto end = std::chrono::steady_clock::now();
+  double wall = std::chrono::duration<double>(end - start).count();
+  long end_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(end.time_since_epoch()).count();
   ::kill(server, SIGKILL);
   ::waitpid(server, nullptr, 0);
 
@@ -377,6 +405,13 @@ int main(int argc, char** argv) {
       (stats->first_request_ms -
        std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count()) /
           1000.0);
+  std::printf("  last answer to process exit %.3f s\n",
+              (end_ms - stats->last_response_ms) / 1000.0);
+  std::printf("  client turnaround       mean %.2f ms, max %.1f ms over %ld reused connections\n",
+              stats->turnarounds > 0
+                  ? static_cast<double>(stats->turnaround_us_total) / stats->turnarounds / 1000.0
+                  : 0.0,
+              stats->turnaround_us_max / 1000.0, stats->turnarounds);
   std::printf(
       "  CPU of winnow run       %.3f s user + %.3f s sys = %.1f %% of one core, "
       "%.1f us per row\n",

@@ -201,6 +201,7 @@ struct Unit {
   std::string body;
   std::string key;
   int64_t token_estimate = 0;
+  std::optional<Result<HttpResponse>> outcome;  // set on the I/O thread
   std::optional<Result<ChatResponse>> result;
 };
 
@@ -305,6 +306,10 @@ class OpenAIProvider final : public LlmProvider {
     std::vector<std::vector<Unit*>> by_request(requests.size());
     std::vector<std::optional<Status>> build_error(requests.size());
 
+    // Per request: build its bodies, look them up in the cache, and send each
+    // miss at once, so the first requests are on the wire while later bodies
+    // are still being built.
+    size_t misses = 0;
     for (size_t i = 0; i < requests.size(); ++i) {
       int64_t n = RequestedN(requests[i]);
       bool emulate = n > 1 && !SupportsN(flavor_);
@@ -327,48 +332,25 @@ class OpenAIProvider final : public LlmProvider {
         by_request[i].push_back(u.get());
         units.push_back(std::move(u));
       }
-    }
-
-    // Cache lookups on this thread; misses go to the network.
-    std::vector<Unit*> misses;
-    for (auto& u : units) {
-      if (build_error[u->request]) continue;
-      if (cache_) {
-        auto hit = cache_->Get(u->key);
-        if (hit.ok() && hit->has_value()) {
-          auto parsed = ParseCompletion(**hit);
-          if (parsed.ok()) {
-            parsed->from_cache = true;
-            u->result.emplace(std::move(*parsed));
-            call.cache_hits.fetch_add(1);
-            continue;
+      if (build_error[i]) continue;
+      for (Unit* u : by_request[i]) {
+        if (cache_) {
+          auto hit = cache_->Get(u->key);
+          if (hit.ok() && hit->has_value()) {
+            auto parsed = ParseCompletion(**hit);
+            if (parsed.ok()) {
+              parsed->from_cache = true;
+              u->result.emplace(std::move(*parsed));
+              call.cache_hits.fetch_add(1);
+              continue;
+            }
+          } else if (!hit.ok()) {
+            ReportCacheError(hit.status());
           }
-        } else if (!hit.ok()) {
-          ReportCacheError(hit.status());
         }
+        ++misses;
+        Send(u);
       }
-      misses.push_back(u.get());
-    }
-
-    {
-      std::lock_guard<std::mutex> lock(call.mu);
-      call.outstanding = misses.size();
-    }
-    for (Unit* u : misses) {
-      HttpRequest req;
-      req.method = "POST";
-      req.url = endpoint_;
-      req.headers.Add("Content-Type", "application/json");
-      req.headers.Add("Accept", "application/json");
-      if (!api_key_.empty()) req.headers.Add("Authorization", "Bearer " + api_key_);
-      req.body = u->body;
-      req.timeout_ms = config_.timeout_ms;
-      req.connect_timeout_ms = config_.connect_timeout_ms;
-      req.cancel_flag = &call.cancel;
-      req.tag = reinterpret_cast<uint64_t>(u);
-      call.requests.fetch_add(1);
-      client_->Submit(std::move(req),
-                      [this, u](Result<HttpResponse> outcome) { Finish(u, std::move(outcome)); });
     }
 
     // Wait, watching for cancellation.
@@ -378,6 +360,12 @@ class OpenAIProvider final : public LlmProvider {
         call.cv.wait_for(lock, std::chrono::milliseconds(100));
         if (ctx.cancelled()) call.cancel.store(true);
       }
+    }
+    // Responses are parsed here, not on the I/O thread, which only hands them
+    // over (its time is on the critical path of every request in flight).
+    for (auto& u : units) {
+      if (u->outcome) u->result.emplace(ToChatResponse(u.get(), std::move(*u->outcome)));
+      u->outcome.reset();
     }
 
     for (size_t i = 0; i < requests.size(); ++i) {
@@ -418,7 +406,7 @@ class OpenAIProvider final : public LlmProvider {
       done(i, std::move(merged));
     }
 
-    if (cache_ && !misses.empty()) {
+    if (cache_ && misses > 0) {
       // Everything this call received is committed before it returns.
       Status st = cache_->Flush();
       if (!st.ok()) ReportCacheError(st);
@@ -442,10 +430,36 @@ class OpenAIProvider final : public LlmProvider {
   }
 
  private:
+  // Queues one unit on the HTTP client.
+  void Send(Unit* u) {
+    Call& call = *u->call;
+    HttpRequest req;
+    req.method = "POST";
+    req.url = endpoint_;
+    req.headers.Add("Content-Type", "application/json");
+    req.headers.Add("Accept", "application/json");
+    if (!api_key_.empty()) req.headers.Add("Authorization", "Bearer " + api_key_);
+    req.body = u->body;
+    req.timeout_ms = config_.timeout_ms;
+    req.connect_timeout_ms = config_.connect_timeout_ms;
+    req.cancel_flag = &call.cancel;
+    req.tag = reinterpret_cast<uint64_t>(u);
+    call.requests.fetch_add(1);
+    {
+      std::lock_guard<std::mutex> lock(call.mu);
+      ++call.outstanding;
+    }
+    client_->Submit(std::move(req),
+                    [this, u](Result<HttpResponse> outcome) { Finish(u, std::move(outcome)); });
+  }
+
   // Runs on the I/O thread.
   void Finish(Unit* u, Result<HttpResponse> outcome) {
     Call& call = *u->call;
-    u->result.emplace(ToChatResponse(u, std::move(outcome)));
+    // Committed as it arrives (a crash does not lose what was paid for); a
+    // body that later fails to parse is a cache entry that parses as a miss.
+    if (cache_ && outcome.ok() && outcome->ok()) cache_->Put(u->key, config_.model, outcome->body);
+    u->outcome.emplace(std::move(outcome));
     std::lock_guard<std::mutex> lock(call.mu);
     if (--call.outstanding == 0) call.cv.notify_all();
   }
@@ -482,7 +496,6 @@ class OpenAIProvider final : public LlmProvider {
     if (!parsed.ok()) return parsed.status();
     call.prompt_tokens.fetch_add(parsed->prompt_tokens);
     call.completion_tokens.fetch_add(parsed->completion_tokens);
-    if (cache_) cache_->Put(u->key, config_.model, std::move(r.body));
     return parsed;
   }
 

@@ -1,9 +1,10 @@
 // openai_cache.h — responses kept in SQLite so a re-run never pays twice.
 //
 // One table, llm_responses(key, model, response, created_at), in WAL mode.
-// Put() hands a response to a writer thread, which commits whatever has
-// arrived in one transaction (so the HTTP loop never waits for the disk, and
-// a crash loses at most the few milliseconds of responses not yet committed);
+// Put() hands a response to a writer thread, which commits whatever arrives
+// within kGatherMs in one transaction (so the HTTP loop never waits for the
+// disk, and a crash loses at most the few milliseconds of responses not yet
+// committed);
 // Flush() waits until everything handed over is committed. Several providers and
 // processes may share the file (SQLite locking; a busy writer is waited for
 // up to 30 s). Keys never include secrets. Thread-safe.
@@ -45,6 +46,7 @@ class ResponseCache {
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  static constexpr int kGatherMs = 10;
   struct Entry {
     std::string key, model, response;
   };
@@ -63,6 +65,7 @@ class ResponseCache {
   std::condition_variable queue_cv_, flushed_cv_;
   std::deque<Entry> queue_;  // guarded by queue_mu_
   size_t writing_ = 0;       // entries taken by the writer, not yet committed
+  int flush_waiters_ = 0;    // threads in Flush()
   bool stop_ = false;
   Status write_error_;
   std::thread writer_;
