@@ -114,7 +114,7 @@ TEST_CASE("format_dpo: rows without usable candidates or ratings are rejected",
   CHECK(RejectOf("{}", Rated("[null,3,null]")) ==
         "error format_dpo:too_few | only 1 of 3 candidates have both a text and a rating; a "
         "pair needs 2");
-  CHECK(RejectOf("{}", Rated("[1,2,3]", R"(["","b",null])")) ==
+  CHECK(RejectOf("{}", Rated("[1,2,3]", R"(["","b",[]])")) ==
         "error format_dpo:too_few | only 1 of 3 candidates have both a text and a rating; a "
         "pair needs 2");
   CHECK(RejectOf("{}", R"({"instruction":"q","ratings":[1,2]})") ==

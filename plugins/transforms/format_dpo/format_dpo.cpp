@@ -5,7 +5,8 @@
 //   input: ratings (default) reads a list of candidate texts <generations_field>
 //   and a list of numbers <ratings_field> of the same length (what
 //   task/ultrafeedback writes after transform/combine). Candidates whose text
-//   is null/empty or whose rating is null or not a number are skipped; at
+//   is null/empty or whose rating is null are skipped (a rating that is not a
+//   number fails the row with format_dpo:bad_ratings); at
 //   least two usable candidates must remain. chosen = the highest rating,
 //   rejected = the lowest. When several candidates share the highest (or the
 //   lowest) rating, `tie` decides: drop the row (format_dpo:tie), take the
@@ -250,7 +251,10 @@ class FormatDpoStage final : public Stage {
         return false;
       }
       std::string where = gf + "[" + std::to_string(k) + "]";
-      if (g[k].is_string() && g[k].as_string().empty()) continue;
+      if ((g[k].is_string() && g[k].as_string().empty()) ||
+          (g[k].is_array() && g[k].as_array().empty())) {
+        continue;  // an empty candidate, like a null one, is not usable
+      }
       if (!format::CheckText(g[k], where, problem)) return false;
       score[k] = *rating;
       usable.push_back(k);
