@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <thread>
@@ -33,6 +34,14 @@ using namespace winnow;
 using namespace winnow::cleaners;
 
 namespace {
+
+// CPU seconds of the whole process (all threads): throughput per core on a
+// machine shared with other work.
+double CpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -118,7 +127,7 @@ double ExactRun(const Corpus& c, std::vector<NormStep> steps, size_t* dups) {
 }
 
 struct MinhashTimes {
-  double tokenize = 0, sign = 0, cluster_filter = 0, total = 0;
+  double tokenize = 0, sign = 0, cluster_filter = 0, total = 0, cpu = 0;
   size_t duplicates = 0;
 };
 
@@ -131,6 +140,7 @@ MinhashTimes MinhashRun(const Corpus& c, int threads, bool fast) {
   Signer signer(hasher);
   LshIndex lsh(14, uint64_t{1024} << 20, "/tmp", 0.0);
   MinhashTimes t;
+  double c0 = CpuNow();
   double t0 = Now();
   std::vector<double> tok_time(threads), sign_time(threads);
   auto work = [&](int w) {
@@ -192,6 +202,7 @@ MinhashTimes MinhashRun(const Corpus& c, int threads, bool fast) {
   }
   t.cluster_filter = t2 - t1;
   t.total = t2 - t0;
+  t.cpu = CpuNow() - c0;
   return t;
 }
 
@@ -290,7 +301,10 @@ int main(int argc, char** argv) {
   Corpus c = MakeCorpus(docs);
   std::printf("dedup_bench: %zu documents, %.1f MB of JSONL (avg %.0f bytes/doc)\n", docs,
               static_cast<double>(c.bytes) / 1e6, static_cast<double>(c.bytes) / docs);
+  double cpu0 = CpuNow();
   double base = Baseline(c, 3);
+  std::printf("baseline CPU time per pass %.3f s (wall %.3f s best of 3)\n", (CpuNow() - cpu0) / 3,
+              base);
   double base_mbs = static_cast<double>(c.bytes) / base / 1e6;
   std::printf("\nSingle thread:\n");
   Report("baseline: simdjson on-demand scan of \"text\"", base, c.bytes, base_mbs, docs);
@@ -326,6 +340,9 @@ int main(int argc, char** argv) {
     }
     const std::string label = fast ? "minhash_dedup" : "reference path (common/)";
     Report((label + ", 1 thread").c_str(), best1.total, c.bytes, base_mbs, docs);
+    std::printf("    per CPU second: %.0f MB/s (%.1f us of CPU per document)\n",
+                static_cast<double>(c.bytes) / best1.cpu / 1e6,
+                best1.cpu / static_cast<double>(docs) * 1e6);
     std::printf(
         "    of which read+tokenize+shingle %.2f s, sign+band keys %.2f s, "
         "cluster+filter %.2f s; %zu near duplicates\n",
@@ -335,6 +352,8 @@ int main(int argc, char** argv) {
       if (m2.total < best2.total) best2 = m2;
     }
     Report((label + ", 2 threads (wall clock)").c_str(), best2.total, c.bytes, base_mbs, docs);
+    std::printf("    per CPU second: %.0f MB/s; speed-up over 1 thread %.2fx\n",
+                static_cast<double>(c.bytes) / best2.cpu / 1e6, best1.total / best2.total);
     if (best2.duplicates != best1.duplicates) {
       std::printf("ERROR: 2 threads found %zu near duplicates, 1 thread %zu\n", best2.duplicates,
                   best1.duplicates);

@@ -13,9 +13,11 @@ namespace winnow::cleaners {
 
 namespace {
 
-bool EntryLess(const BandEntry& a, const BandEntry& b) {
+inline bool EntryLess(const BandEntry& a, const BandEntry& b) {
   return a.key != b.key ? a.key < b.key : a.doc < b.doc;
 }
+// A function object, so that std::sort inlines the comparison.
+constexpr auto kEntryLess = [](const BandEntry& a, const BandEntry& b) { return EntryLess(a, b); };
 
 Status IoError(const std::string& what, const std::filesystem::path& path) {
   return Status::IOError(what + " " + path.string() + ": " + std::strerror(errno));
@@ -148,7 +150,7 @@ Status LshIndex::Add(const std::vector<RowId>& ids, const std::vector<uint64_t>&
 }
 
 Status LshIndex::SpillLocked() {
-  std::sort(entries_.begin(), entries_.end(), EntryLess);
+  std::sort(entries_.begin(), entries_.end(), kEntryLess);
   std::filesystem::create_directories(temp_dir_);
   auto path = temp_dir_ / ("minhash-run-" + std::to_string(runs_.size()) + ".bin");
   std::FILE* f = std::fopen(path.c_str(), "wb");
@@ -202,7 +204,7 @@ Result<std::unordered_map<RowId, ClusterInfo, RowIdHash>> LshIndex::Cluster(
             [&](uint32_t a, uint32_t b) { return docs_[a].id < docs_[b].id; });
   for (size_t r = 0; r < n; ++r) dense[order[r]] = static_cast<uint32_t>(r);
 
-  std::sort(entries_.begin(), entries_.end(), EntryLess);
+  std::sort(entries_.begin(), entries_.end(), kEntryLess);
   std::vector<std::unique_ptr<RunReader>> readers;
   for (const auto& path : runs_) {
     auto r = RunReader::OpenFile(path);
