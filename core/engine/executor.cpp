@@ -1,5 +1,6 @@
 #include "engine/executor.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include <chrono>
@@ -120,8 +121,7 @@ class Run {
   Run(Pipeline& p, const ExecOptions& opt)
       : p_(p),
         opt_(opt),
-        threads_(opt.threads > 0 ? opt.threads
-                                 : std::max(1u, std::thread::hardware_concurrency())),
+        threads_(opt.threads > 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency())),
         pool_(threads_) {
     cancelled_ = opt.cancelled ? opt.cancelled : &local_cancel_;
   }
@@ -273,8 +273,8 @@ bool Run::NextInputs(StepRt& s, bool block, std::vector<BatchPtr>* out, bool* en
     if (b->seq != (*out)[0]->seq) {
       *ended = true;
       Fail(s, Status::Internal("branches delivered batches out of step (seq " +
-                               std::to_string(b->seq) + " vs " +
-                               std::to_string((*out)[0]->seq) + ")"));
+                               std::to_string(b->seq) + " vs " + std::to_string((*out)[0]->seq) +
+                               ")"));
       return false;
     }
   }
@@ -355,7 +355,8 @@ void Run::DriveSource(StepRt& s) {
       return Fail(s, r.status());
     }
     more = *r;
-    if (opt_.dry_run_rows > 0 && rows_read + static_cast<int64_t>(b->rows.size()) >= opt_.dry_run_rows) {
+    if (opt_.dry_run_rows > 0 &&
+        rows_read + static_cast<int64_t>(b->rows.size()) >= opt_.dry_run_rows) {
       b->rows.resize(static_cast<size_t>(opt_.dry_run_rows - rows_read));
       more = false;
     }
@@ -367,7 +368,8 @@ void Run::DriveSource(StepRt& s) {
       row.set_id(id);
     }
     win.Add(pool_.Submit([this, &s, b]() -> Result<BatchPtr> {
-      Status st = Timed(s.stats.cpu_ns, [&] { return Guard([&] { return s.node->source->Decode(*b, *s.ctx); }); });
+      Status st = Timed(s.stats.cpu_ns,
+                        [&] { return Guard([&] { return s.node->source->Decode(*b, *s.ctx); }); });
       if (!st.ok()) return st;
       b->Compact();
       return b;
@@ -420,7 +422,8 @@ void Run::DriveStage(StepRt& s) {
         Emit(s, std::move(r).value());
         continue;
       }
-      win.Add(pool_.Submit([process, ins = std::move(ins)]() mutable { return process(std::move(ins)); }));
+      win.Add(pool_.Submit(
+          [process, ins = std::move(ins)]() mutable { return process(std::move(ins)); }));
       if (win.size() < window() && !win.FrontReady()) continue;
     } else if (ended && win.empty()) {
       break;
@@ -475,7 +478,8 @@ void Run::DriveGlobal(StepRt& s) {
       if (!b.ok()) return drain(), Fail(s, b.status());
       BatchPtr batch = std::move(b).value();
       auto fut = pool_.Submit([this, &s, batch] {
-        return Timed(s.stats.cpu_ns, [&] { return Guard([&] { return s.node->stage->Observe(*batch, *s.ctx); }); });
+        return Timed(s.stats.cpu_ns,
+                     [&] { return Guard([&] { return s.node->stage->Observe(*batch, *s.ctx); }); });
       });
       win.emplace_back(batch, std::move(fut));
       if (win.size() < window()) continue;
@@ -500,7 +504,9 @@ void Run::DriveGlobal(StepRt& s) {
     if (!b.ok()) return out.Drain(), Fail(s, b.status());
     BatchPtr batch = std::move(b).value();
     out.Add(pool_.Submit([this, &s, batch]() -> Result<BatchPtr> {
-      Status st = Timed(s.stats.cpu_ns, [&] { return Guard([&] { return s.node->stage->Process(*batch, *s.ctx); }); });
+      Status st = Timed(s.stats.cpu_ns, [&] {
+        return Guard([&] { return s.node->stage->Process(*batch, *s.ctx); });
+      });
       if (!st.ok()) return st;
       batch->Compact();
       return batch;
@@ -565,8 +571,10 @@ void Run::DriveExporter(StepRt& s) {
   auto abort_all = [&](const Status& st) {
     for (auto& f : win) f.wait();
     win.clear();
-    if (preview_file) preview_file->Abort();
-    else ex->Abort(*s.ctx);
+    if (preview_file)
+      preview_file->Abort();
+    else
+      ex->Abort(*s.ctx);
     if (!st.ok()) Fail(s, st);
   };
   std::vector<BatchPtr> ins;
@@ -622,9 +630,9 @@ void Run::Drive(StepRt& s) {
   }
   for (Queue* q : s.outputs) q->Close();
   for (auto& q : s.inputs) q->Close();  // upstream stops pushing to a finished step
-  s.stats.wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
+  s.stats.wall_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
 }
 
 // Sums every rank's counts into rank 0's report (outputs are listed per rank).
@@ -708,8 +716,8 @@ RunReport Run::Go() {
     rt->node = &p_.steps[i];
     rt->index = static_cast<int>(i);
     if (opt_.dist && opt_.dist->world() > 1) rt->comm = opt_.dist->NewStepCommunicator();
-    rt->ctx = std::make_unique<StepContext>(rt->node->spec.name, &shared_, &rt->stats,
-                                            rt->comm.get());
+    rt->ctx =
+        std::make_unique<StepContext>(rt->node->spec.name, &shared_, &rt->stats, rt->comm.get());
     std::string rejects_name = rt->node->spec.name;
     if (shared_.comm->world() > 1) {
       char suffix[32];
@@ -756,7 +764,11 @@ RunReport Run::Go() {
   });
   std::vector<std::thread> drivers;
   for (int i : p_.topo_order) {
-    drivers.emplace_back([this, i] { Drive(*steps_[i]); });
+    drivers.emplace_back([this, i] {
+      // "w:" + step name, for top -H, perf and debuggers (at most 15 characters).
+      pthread_setname_np(pthread_self(), ("w:" + steps_[i]->node->spec.name).substr(0, 15).c_str());
+      Drive(*steps_[i]);
+    });
   }
   for (auto& t : drivers) t.join();
   {
@@ -793,8 +805,9 @@ RunReport Run::Go() {
   if (failed_) {
     report.status = first_error_;
   } else if (cancelled_->load()) {
-    report.status = Status::Cancelled("the run was interrupted; finished outputs were kept, "
-                                      "unfinished ones were removed");
+    report.status = Status::Cancelled(
+        "the run was interrupted; finished outputs were kept, "
+        "unfinished ones were removed");
   }
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (auto& rt : steps_) {

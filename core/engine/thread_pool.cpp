@@ -1,10 +1,21 @@
 #include "engine/thread_pool.h"
 
+#include <pthread.h>
+
+#include <string>
+
 namespace winnow::core {
 
 ThreadPool::ThreadPool(size_t threads) {
   if (threads == 0) threads = 1;
-  for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  for (size_t i = 0; i < threads; ++i) {
+    workers_.emplace_back([this, i] {
+      // Named for top -H, perf and debuggers (at most 15 characters).
+      pthread_setname_np(pthread_self(),
+                         ("winnow-pool-" + std::to_string(i)).substr(0, 15).c_str());
+      Work();
+    });
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -105,6 +105,7 @@ class JsonlSource final : public Source {
   }
 
   Result<bool> Read(Batch& batch, size_t max_rows, Context& ctx) override {
+    batch.rows.reserve(max_rows);
     while (batch.rows.size() < max_rows) {
       if (config_.limit > 0 && emitted_ >= config_.limit) return false;
       if (array_pos_ < array_items_.size()) {
@@ -320,14 +321,16 @@ class JsonlSource final : public Source {
     // nothing; the stream reads straight into it after the carried-over line.
     auto arena = pool_->GetForOverwrite(all_files_[file_index_].string());
     std::string& b = arena->bytes;
+    // The carried-over line shortens the read, so an arena never outgrows
+    // kChunkBytes (+ padding) and is never reallocated (unless one line is
+    // longer than half a chunk).
     size_t carried = carry_.size();
-    if (b.size() < carried + kChunkBytes + Arena::kPadding) {
-      b.resize(carried + kChunkBytes + Arena::kPadding);
-    }
+    size_t want = carried < kChunkBytes / 2 ? kChunkBytes - carried : kChunkBytes;
+    if (b.size() < carried + want + Arena::kPadding) b.resize(carried + want + Arena::kPadding);
     std::memcpy(b.data(), carry_.data(), carried);
     carry_.clear();
     uint64_t before = stream_->bytes_consumed();
-    auto got = stream_->ReadTo(b.data() + carried, kChunkBytes);
+    auto got = stream_->ReadTo(b.data() + carried, want);
     if (!got.ok()) return FileProblem(all_files_[file_index_], got.status(), batch);
     b.resize(carried + *got);
     uint64_t base = stream_pos_ - carried;  // file offset of b[0]
