@@ -202,6 +202,10 @@ TEST_CASE("format_dpo refuses contradictory configuration", "[transform_format_d
   auto d = PluginHarness::Create("transform/format_dpo", R"({"ratings_field": ""})");
   REQUIRE_FALSE(d.ok());
   CHECK_THAT(d.status().message(), Catch::Contains("ratings_field"));
+  auto e = PluginHarness::Create("transform/format_dpo",
+                                 R"({"style": "standard", "system_prompt": "S"})");
+  REQUIRE_FALSE(e.ok());
+  CHECK_THAT(e.status().message(), Catch::Contains("system_prompt"));
 }
 
 TEST_CASE("format_dpo fails rows whose bytes are not JSON", "[transform_format_dpo]") {

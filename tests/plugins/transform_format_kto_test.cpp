@@ -125,6 +125,10 @@ TEST_CASE("format_kto refuses contradictory thresholds", "[transform_format_kto]
   auto c = PluginHarness::Create("transform/format_kto", R"({"label_field": ""})");
   REQUIRE_FALSE(c.ok());
   CHECK_THAT(c.status().message(), Catch::Contains("label_field"));
+  auto d = PluginHarness::Create("transform/format_kto",
+                                 R"({"style": "standard", "system_prompt": "S"})");
+  REQUIRE_FALSE(d.ok());
+  CHECK_THAT(d.status().message(), Catch::Contains("system_prompt"));
 }
 
 TEST_CASE("format_kto fails rows whose bytes are not JSON", "[transform_format_kto]") {

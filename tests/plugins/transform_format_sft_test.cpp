@@ -180,6 +180,16 @@ TEST_CASE("format_sft refuses contradictory configuration", "[transform_format_s
   auto e = PluginHarness::Create("transform/format_sft", R"({"completion_field": []})");
   REQUIRE_FALSE(e.ok());
   CHECK_THAT(e.status().message(), Catch::Contains("completion_field"));
+  auto f = PluginHarness::Create(
+      "transform/format_sft",
+      R"({"format": "prompt_completion", "style": "standard", "system_prompt": "S"})");
+  REQUIRE_FALSE(f.ok());
+  CHECK_THAT(f.status().message(), Catch::Contains("system_prompt"));
+  auto g = PluginHarness::Create(
+      "transform/format_sft",
+      R"({"format": "prompt_completion", "style": "standard", "system_field": "sys"})");
+  REQUIRE_FALSE(g.ok());
+  CHECK_THAT(g.status().message(), Catch::Contains("system_field"));
 }
 
 TEST_CASE("format_sft output does not depend on batching", "[transform_format_sft]") {

@@ -142,6 +142,11 @@ class FormatDpoStage final : public Stage {
         return ConfigError("rejected_field", "must differ from chosen_field");
       }
     }
+    if (config_.style == "standard" && !config_.system_prompt.empty()) {
+      return ConfigError("system_prompt",
+                         "a system prompt needs message lists; style standard writes plain "
+                         "strings");
+    }
     style_ = format::ParseStyle(config_.style);
     return format::CheckKeep(config_.keep);
   }

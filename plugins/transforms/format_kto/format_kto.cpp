@@ -105,6 +105,11 @@ class FormatKtoStage final : public Stage {
                                                   format::NumberText(config_.undesirable_max));
       }
     }
+    if (config_.style == "standard" && !config_.system_prompt.empty()) {
+      return ConfigError("system_prompt",
+                         "a system prompt needs message lists; style standard writes plain "
+                         "strings");
+    }
     style_ = format::ParseStyle(config_.style);
     return format::CheckKeep(config_.keep);
   }

@@ -94,6 +94,16 @@ class FormatSftStage final : public Stage {
                          "format messages is always conversational; style standard applies to "
                          "format prompt_completion only");
     }
+    if (config_.style == "standard" && !config_.system_prompt.empty()) {
+      return ConfigError("system_prompt",
+                         "a system prompt needs message lists; style standard writes plain "
+                         "strings");
+    }
+    if (config_.style == "standard" && !config_.system_field.empty()) {
+      return ConfigError("system_field",
+                         "a system prompt needs message lists; style standard writes plain "
+                         "strings");
+    }
     style_ = format::ParseStyle(config_.style);
     return format::CheckKeep(config_.keep);
   }
