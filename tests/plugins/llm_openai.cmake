@@ -2,9 +2,17 @@
 include(${CMAKE_CURRENT_LIST_DIR}/fake_http.cmake)
 if(TARGET test_llm_openai)
   # The wire functions are tested directly.
-  target_sources(test_llm_openai PRIVATE ${PROJECT_SOURCE_DIR}/plugins/llm/openai/openai_wire.cpp)
+  # Batch mode (a fake Batch API) is tested in llm_openai_batch_cases.cpp, with
+  # the batch and cache code compiled in too.
+  target_sources(test_llm_openai PRIVATE ${PROJECT_SOURCE_DIR}/plugins/llm/openai/openai_wire.cpp
+    ${PROJECT_SOURCE_DIR}/plugins/llm/openai/openai_batch.cpp
+    ${PROJECT_SOURCE_DIR}/plugins/llm/openai/openai_cache.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/llm_openai_batch_cases.cpp)
   target_include_directories(test_llm_openai PRIVATE ${PROJECT_SOURCE_DIR}/plugins/llm/openai)
-  target_link_libraries(test_llm_openai PRIVATE winnow_fake_http)
+  target_link_libraries(test_llm_openai PRIVATE winnow_fake_http SQLite::SQLite3)
+  if(TARGET winnow_task_generate)
+    add_dependencies(test_llm_openai winnow_task_generate)
+  endif()
 endif()
 # Task tests run the tasks against llm/openai and the fake server.
 foreach(task generate chat evol_instruct evol_complexity evol_quality ultrafeedback

@@ -13,14 +13,25 @@
 //   and jitter, honouring retry-after(-ms), RateLimit and x-should-retry; a
 //   429 pauses all sending for the delay the server asked for. Never retried:
 //   insufficient_quota and other 4xx.
+//   Each miss is sent as soon as its body is built and looked up; the I/O
+//   thread only hands responses over (they are parsed on the calling thread).
 //   Cache: <cache_dir>/llm/responses.sqlite (or `cache_path`), keyed by a
 //   hash of base_url and the exact request body (model, messages,
-//   parameters; never the API key), one committed transaction per response
-//   as it arrives (WAL), so a re-run or a crashed run never pays twice.
+//   parameters; never the API key), responses committed as they arrive in
+//   group commits every few milliseconds (WAL), so a re-run or a crashed run
+//   never pays twice.
+//   Batch mode (`mode: batch`, flavor openai): the misses of one ChatMany call
+//   (deduplicated; custom_id = cache key) become one OpenAI Batch API job per
+//   50,000 requests (openai_batch.h): upload, create, poll, join by
+//   custom_id; job ids are stored in the cache database under the hash of
+//   the request set, so a re-run resumes polling and never submits twice;
+//   joined results go into the response cache.
 //   Failures come back as Status values whose message starts with a reason
-//   code (winnow/llm.h: llm:http_429, llm:insufficient_quota, ...).
+//   code (winnow/llm.h: llm:http_429, llm:insufficient_quota, llm:batch_*).
 //   Counters, in the calling step: llm.requests, llm.cache_hits,
-//   llm.prompt_tokens, llm.completion_tokens, llm.retries, llm.errors.
+//   llm.prompt_tokens, llm.completion_tokens, llm.retries, llm.errors;
+//   batch mode adds llm.batch_jobs, llm.batch_jobs_resumed,
+//   llm.batch_malformed_lines.
 //   Secrets: the API key is read in Open() from the variable named by
 //   api_key_env; it is sent only in the Authorization header and never logged.
 #include <algorithm>
@@ -28,7 +39,10 @@
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
+#include <unordered_map>
 
+#include "openai_batch.h"
 #include "openai_cache.h"
 #include "openai_wire.h"
 #include "winnow/hash.h"
@@ -64,6 +78,11 @@ struct OpenAIConfig {
   int64_t max_backoff_ms = 30'000;
   bool cache = true;
   std::string cache_path;
+  std::string mode = "online";
+  double batch_poll_interval_s = 30;
+  double batch_max_wait_s = 90'000;
+  std::string batch_completion_window = "24h";
+  int64_t batch_max_requests = 50'000;
 };
 
 const ConfigSchema& OpenAISchema() {
@@ -134,9 +153,30 @@ const ConfigSchema& OpenAISchema() {
                 "Keep every response in an SQLite cache and answer repeated requests from it.")
           .String("cache_path", &OpenAIConfig::cache_path,
                   "Cache database file; default <cache_dir>/llm/responses.sqlite.")
+          .Enum("mode", &OpenAIConfig::mode, {"online", "batch"},
+                "online sends chat completions as they are needed; batch submits each task "
+                "call's uncached requests as one OpenAI Batch API job (half the price, answers "
+                "within the completion window), stores the job id next to the response cache "
+                "so a re-run resumes it, and joins the results back by custom_id.")
+          .Double("batch_poll_interval_s", &OpenAIConfig::batch_poll_interval_s,
+                  "Batch mode: seconds between two status checks of a job.")
+          .Range(0.01, 3600)
+          .Double("batch_max_wait_s", &OpenAIConfig::batch_max_wait_s,
+                  "Batch mode: how long a run waits for a job before rejecting its rows with "
+                  "llm:batch_timeout; the job keeps running and a re-run resumes it.")
+          .Min(0)
+          .String("batch_completion_window", &OpenAIConfig::batch_completion_window,
+                  "Batch mode: the completion_window sent with each job.")
+          .Int("batch_max_requests", &OpenAIConfig::batch_max_requests,
+               "Batch mode: most requests in one job; a task call with more uncached requests "
+               "submits several jobs at once.")
+          .Range(1, 50'000)
           .Build();
   return schema;
 }
+
+// OpenAI accepts batch input files of up to 200 MB.
+constexpr size_t kBatchMaxBytes = 190u << 20;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -226,6 +266,22 @@ class OpenAIProvider final : public LlmProvider {
       return ConfigError("max_backoff_ms", "must be at least initial_backoff_ms (" +
                                                std::to_string(config_.initial_backoff_ms) + ")");
     }
+    if (config_.mode == "batch") {
+      if (flavor_ != Flavor::kOpenAI) {
+        return ConfigError("mode",
+                           "batch mode uses the OpenAI Batch API, so flavor must be "
+                           "openai (it is '" +
+                               config_.flavor + "')");
+      }
+      if (!config_.cache) {
+        return ConfigError("cache",
+                           "batch mode keeps its job ids and results in the response "
+                           "cache; it cannot be turned off in batch mode");
+      }
+      if (config_.batch_completion_window.empty()) {
+        return ConfigError("batch_completion_window", "must not be empty (OpenAI accepts \"24h\")");
+      }
+    }
     defaults_.model = config_.model;
     defaults_.params.set("temperature", config_.temperature);
     defaults_.params.set("top_p", config_.top_p);
@@ -310,6 +366,7 @@ class OpenAIProvider final : public LlmProvider {
     // miss at once, so the first requests are on the wire while later bodies
     // are still being built.
     size_t misses = 0;
+    std::vector<Unit*> batch_misses;  // batch mode: sent as Batch API jobs below
     for (size_t i = 0; i < requests.size(); ++i) {
       int64_t n = RequestedN(requests[i]);
       bool emulate = n > 1 && !SupportsN(flavor_);
@@ -349,9 +406,15 @@ class OpenAIProvider final : public LlmProvider {
           }
         }
         ++misses;
-        Send(u);
+        if (batch_mode()) {
+          batch_misses.push_back(u);
+        } else {
+          Send(u);
+        }
       }
     }
+
+    if (!batch_misses.empty()) RunBatches(batch_misses, call, ctx);
 
     // Wait, watching for cancellation.
     {
@@ -430,6 +493,73 @@ class OpenAIProvider final : public LlmProvider {
   }
 
  private:
+  bool batch_mode() const { return config_.mode == "batch"; }
+
+  // Batch mode: the misses (deduplicated by cache key, which is also the
+  // custom_id) go out as Batch API jobs of at most batch_max_requests requests
+  // and ~190 MB each, run concurrently; every unit gets its result.
+  void RunBatches(const std::vector<Unit*>& misses, Call& call, Context& ctx) {
+    std::vector<std::vector<BatchItem>> chunks(1);
+    std::unordered_map<std::string, std::vector<Unit*>> by_key;
+    size_t bytes = 0;
+    for (Unit* u : misses) {
+      auto& same = by_key[u->key];
+      same.push_back(u);
+      if (same.size() > 1) continue;
+      size_t line = u->body.size() + 160;
+      if (chunks.back().size() >= static_cast<size_t>(config_.batch_max_requests) ||
+          (bytes + line > kBatchMaxBytes && !chunks.back().empty())) {
+        chunks.emplace_back();
+        bytes = 0;
+      }
+      chunks.back().push_back({u->key, u->body});
+      bytes += line;
+    }
+    BatchSettings settings;
+    settings.base_url = config_.base_url;
+    settings.model = config_.model;
+    settings.api_key = api_key_;
+    settings.completion_window = config_.batch_completion_window;
+    settings.poll_interval_s = config_.batch_poll_interval_s;
+    settings.max_wait_s = config_.batch_max_wait_s;
+    settings.timeout_ms = config_.timeout_ms;
+    settings.connect_timeout_ms = config_.connect_timeout_ms;
+    settings.retry.max_retries = static_cast<int>(config_.max_retries);
+    settings.retry.initial_backoff_ms = config_.initial_backoff_ms;
+    settings.retry.max_backoff_ms = config_.max_backoff_ms;
+
+    std::vector<BatchOutcome> outcomes(chunks.size());
+    if (chunks.size() == 1) {
+      outcomes[0] = RunBatchJob(settings, chunks[0], *cache_, ctx);
+    } else {
+      std::vector<std::thread> threads;
+      for (size_t c = 0; c < chunks.size(); ++c) {
+        threads.emplace_back(
+            [&, c] { outcomes[c] = RunBatchJob(settings, chunks[c], *cache_, ctx); });
+      }
+      for (auto& t : threads) t.join();
+    }
+    int64_t jobs = 0, resumed = 0, malformed = 0;
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      BatchOutcome& o = outcomes[c];
+      jobs += o.submitted ? 1 : 0;
+      resumed += o.resumed ? 1 : 0;
+      malformed += o.malformed_lines;
+      for (size_t k = 0; k < chunks[c].size(); ++k) {
+        Result<ChatResponse>& r = o.results[k];
+        if (r.ok()) {
+          call.prompt_tokens.fetch_add(r->prompt_tokens);
+          call.completion_tokens.fetch_add(r->completion_tokens);
+        }
+        for (Unit* u : by_key[chunks[c][k].key]) u->result.emplace(r);
+      }
+      call.requests.fetch_add(static_cast<int64_t>(chunks[c].size()));
+    }
+    if (jobs > 0) ctx.Count("llm.batch_jobs", jobs);
+    if (resumed > 0) ctx.Count("llm.batch_jobs_resumed", resumed);
+    if (malformed > 0) ctx.Count("llm.batch_malformed_lines", malformed);
+  }
+
   // Queues one unit on the HTTP client.
   void Send(Unit* u) {
     Call& call = *u->call;

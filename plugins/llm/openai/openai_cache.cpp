@@ -44,6 +44,11 @@ Result<std::unique_ptr<ResponseCache>> ResponseCache::Open(const std::filesystem
       "  model TEXT NOT NULL,"
       "  response TEXT NOT NULL,"
       "  created_at INTEGER NOT NULL) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS llm_batch_jobs("
+      "  set_key TEXT PRIMARY KEY,"
+      "  file_id TEXT NOT NULL,"
+      "  batch_id TEXT NOT NULL,"
+      "  created_at INTEGER NOT NULL) WITHOUT ROWID;"
       "PRAGMA synchronous=NORMAL;";
   char* err = nullptr;
   if (sqlite3_exec(c->db_, setup, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -167,6 +172,75 @@ Result<std::optional<std::string>> ResponseCache::Get(std::string_view key) {
   std::string out(text != nullptr ? text : "", static_cast<size_t>(size));
   sqlite3_reset(get_);
   return std::optional<std::string>(std::move(out));
+}
+
+}  // namespace winnow::openai
+
+namespace {
+
+// A statement prepared for one call (job bookkeeping is rare).
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  ~Stmt() {
+    if (s != nullptr) sqlite3_finalize(s);
+  }
+};
+
+void Bind(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+std::string Column(sqlite3_stmt* s, int i) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+  return std::string(text != nullptr ? text : "", static_cast<size_t>(sqlite3_column_bytes(s, i)));
+}
+
+}  // namespace
+
+namespace winnow::openai {
+
+Result<std::optional<ResponseCache::BatchJob>> ResponseCache::GetJob(std::string_view set_key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt st;
+  if (sqlite3_prepare_v2(db_, "SELECT file_id, batch_id FROM llm_batch_jobs WHERE set_key = ?1", -1,
+                         &st.s, nullptr) != SQLITE_OK) {
+    return Error("cannot look up a batch job");
+  }
+  Bind(st.s, 1, set_key);
+  int rc = sqlite3_step(st.s);
+  if (rc == SQLITE_DONE) return std::optional<BatchJob>();
+  if (rc != SQLITE_ROW) return Error("cannot look up a batch job");
+  BatchJob job{std::string(set_key), Column(st.s, 0), Column(st.s, 1)};
+  return std::optional<BatchJob>(std::move(job));
+}
+
+Status ResponseCache::PutJob(const BatchJob& job) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt st;
+  if (sqlite3_prepare_v2(db_,
+                         "INSERT OR REPLACE INTO llm_batch_jobs(set_key, file_id, batch_id, "
+                         "created_at) VALUES (?1, ?2, ?3, ?4)",
+                         -1, &st.s, nullptr) != SQLITE_OK) {
+    return Error("cannot store a batch job");
+  }
+  Bind(st.s, 1, job.set_key);
+  Bind(st.s, 2, job.file_id);
+  Bind(st.s, 3, job.batch_id);
+  sqlite3_bind_int64(st.s, 4, static_cast<int64_t>(std::time(nullptr)));
+  if (sqlite3_step(st.s) != SQLITE_DONE) return Error("cannot store a batch job");
+  return Status::Ok();
+}
+
+Status ResponseCache::DeleteJob(std::string_view set_key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt st;
+  if (sqlite3_prepare_v2(db_, "DELETE FROM llm_batch_jobs WHERE set_key = ?1", -1, &st.s,
+                         nullptr) != SQLITE_OK) {
+    return Error("cannot forget a batch job");
+  }
+  Bind(st.s, 1, set_key);
+  if (sqlite3_step(st.s) != SQLITE_DONE) return Error("cannot forget a batch job");
+  return Status::Ok();
 }
 
 }  // namespace winnow::openai

@@ -5,7 +5,10 @@
 // within kGatherMs in one transaction (so the HTTP loop never waits for the
 // disk, and a crash loses at most the few milliseconds of responses not yet
 // committed);
-// Flush() waits until everything handed over is committed. Several providers and
+// Flush() waits until everything handed over is committed. A second table,
+// llm_batch_jobs(set_key, file_id, batch_id, created_at), holds the Batch API
+// jobs of the offline mode; its writes are committed before they return.
+// Several providers and
 // processes may share the file (SQLite locking; a busy writer is waited for
 // up to 30 s). Keys never include secrets. Thread-safe.
 #pragma once
@@ -44,6 +47,16 @@ class ResponseCache {
   Status Flush();
 
   const std::filesystem::path& path() const { return path_; }
+
+  // A Batch API job, stored under the hash of its request set.
+  struct BatchJob {
+    std::string set_key;
+    std::string file_id;   // the uploaded input file ("" before the upload)
+    std::string batch_id;  // "" before the batch was created
+  };
+  Result<std::optional<BatchJob>> GetJob(std::string_view set_key);
+  Status PutJob(const BatchJob& job);
+  Status DeleteJob(std::string_view set_key);
 
  private:
   static constexpr int kGatherMs = 10;
