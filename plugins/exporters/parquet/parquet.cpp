@@ -177,6 +177,7 @@ class ParquetExporter final : public Exporter {
     enc_.level = static_cast<int>(config_.compression_level);
     enc_.dictionary = config_.dictionary;
     enc_.ignore_unknown = given_;
+    enc_.dictionary_max_bytes = static_cast<uint64_t>(config_.dictionary_max_bytes);
     return Status::Ok();
   }
 

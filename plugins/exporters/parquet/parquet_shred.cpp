@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <unordered_map>
 
 #include "parquet_codec.h"
 #include "parquet_encoding.h"
@@ -595,10 +594,82 @@ std::vector<Field> InferFields(const Batch& batch) {
   return std::move(acc.children);
 }
 
+namespace {
+
+// A batch-local dictionary: distinct PLAIN values in first-seen order, each
+// hashed once (Hash64, reused by the file writer's merge).
+class LocalDict {
+ public:
+  void Reset(size_t expected) {
+    size_t n = 64;
+    while (n < expected * 2) n <<= 1;
+    slots_.assign(n, 0);
+    mask_ = n - 1;
+    views_.clear();
+    hashes_.clear();
+    bytes_ = 0;
+  }
+  // Index of `plain`, adding it when new.
+  uint32_t Add(std::string_view plain) {
+    uint64_t h = Hash64(plain);
+    size_t s = h & mask_;
+    while (true) {
+      uint32_t slot = slots_[s];
+      if (slot == 0) break;
+      if (hashes_[slot - 1] == h && views_[slot - 1] == plain) return slot - 1;
+      s = (s + 1) & mask_;
+    }
+    views_.push_back(plain);
+    hashes_.push_back(h);
+    bytes_ += plain.size();
+    slots_[s] = static_cast<uint32_t>(views_.size());
+    if (views_.size() * 2 > slots_.size()) Grow();
+    return static_cast<uint32_t>(views_.size() - 1);
+  }
+  size_t size() const { return views_.size(); }
+  uint64_t bytes() const { return bytes_; }
+  const std::vector<std::string_view>& views() const { return views_; }
+  const std::vector<uint64_t>& hashes() const { return hashes_; }
+
+ private:
+  void Grow() {
+    slots_.assign(slots_.size() * 2, 0);
+    mask_ = slots_.size() - 1;
+    for (size_t i = 0; i < views_.size(); ++i) {
+      size_t s = hashes_[i] & mask_;
+      while (slots_[s] != 0) s = (s + 1) & mask_;
+      slots_[s] = static_cast<uint32_t>(i + 1);
+    }
+  }
+  std::vector<uint32_t> slots_;  // 1-based index into views_; 0 = empty
+  size_t mask_ = 0;
+  std::vector<std::string_view> views_;
+  std::vector<uint64_t> hashes_;
+  uint64_t bytes_ = 0;
+};
+
+// Per-thread scratch reused across batches (fresh memory is slow to touch).
+struct Scratch {
+  std::vector<ColumnData> cols;
+  std::vector<uint32_t> tmp, indices;
+  std::string levels, packed, z;
+  LocalDict dict;
+};
+
+}  // namespace
+
 Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Batch& batch,
                    std::string* out, int64_t* rejected) {
+  thread_local Scratch scratch;
   const auto& leaves = schema.leaves();
-  std::vector<ColumnData> cols(leaves.size());
+  std::vector<ColumnData>& cols = scratch.cols;
+  cols.resize(leaves.size());
+  for (auto& c : cols) {
+    c.rep.clear();
+    c.def.clear();
+    c.values.clear();
+    c.num_values = 0;
+  }
   Shredder<ValueAdaptor> from_value(schema, &cols, options.ignore_unknown);
   Shredder<DomAdaptor> from_dom(schema, &cols, options.ignore_unknown);
   uint64_t rows = 0;
@@ -629,11 +700,18 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
     }
   }
 
+  size_t estimate = 64;
+  for (const auto& c : cols) estimate += 2 * c.values.size() + c.def.size() + 64;
+  out->reserve(out->size() + estimate);
   out->append("PQW1");
   PutU64(out, rows);
   PutU32(out, static_cast<uint32_t>(cols.size()));
-  std::vector<uint32_t> tmp;
-  std::string levels, packed, dict_plain, dict_offsets, dict_hashes, indices, body;
+  std::vector<uint32_t>& tmp = scratch.tmp;
+  std::string& levels = scratch.levels;
+  std::string& packed = scratch.packed;
+  std::string& z = scratch.z;
+  LocalDict& local = scratch.dict;
+  std::vector<uint32_t>& indices = scratch.indices;
   for (size_t ci = 0; ci < cols.size(); ++ci) {
     ColumnData& c = cols[ci];
     const Leaf& leaf = leaves[ci];
@@ -648,38 +726,25 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
       }
       values = packed;
     }
-    PutU32(out, static_cast<uint32_t>(c.def.size()));
-    PutU32(out, c.num_values);
-    PutBlob(out, levels);
-    PutBlob(out, values);
 
     // Walk the PLAIN values once: dictionary and statistics.
     const size_t width = leaf.kind == Kind::kInt32 || leaf.kind == Kind::kFloat ? 4
                          : leaf.kind == Kind::kString                           ? 0
                                                                                 : 8;
-    const bool want_dict = options.dictionary && leaf.kind != Kind::kBool && c.num_values > 0;
+    bool want_dict = options.dictionary && leaf.kind != Kind::kBool && c.num_values > 0;
     const bool want_stats = leaf.max_rep == 0;
-    std::unordered_map<std::string_view, uint32_t> local;
-    dict_plain.clear();
-    dict_offsets.clear();
-    dict_hashes.clear();
-    indices.clear();
     std::string_view mn, mx;
     bool has_minmax = false;
     if (want_dict) {
-      local.reserve(c.num_values);
-      PutU32(&dict_offsets, 0);
+      local.Reset(std::min<size_t>(c.num_values, 4096));
+      indices.clear();
     }
-    if (want_dict || (want_stats && c.num_values > 0)) {
+    if (leaf.kind != Kind::kBool && (want_dict || (want_stats && c.num_values > 0))) {
       auto visit = [&](std::string_view plain) {
         if (want_dict) {
-          auto [it, fresh] = local.emplace(plain, static_cast<uint32_t>(local.size()));
-          if (fresh) {
-            dict_plain.append(plain);
-            PutU32(&dict_offsets, static_cast<uint32_t>(dict_plain.size()));
-            PutU64(&dict_hashes, Hash64(plain));
-          }
-          PutU32(&indices, it->second);
+          indices.push_back(local.Add(plain));
+          // Past the chunk limit the page can never be dictionary-encoded.
+          if (local.bytes() > options.dictionary_max_bytes) want_dict = false;
         }
         if (want_stats) {
           std::string_view s = StatBytes(leaf.kind, plain);
@@ -693,11 +758,10 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
           }
         }
       };
-      if (leaf.kind == Kind::kBool) {
-        for (size_t i = 0; i < c.values.size(); ++i) visit(std::string_view(c.values).substr(i, 1));
-      } else if (width > 0) {
+      if (width > 0) {
         for (size_t p = 0; p + width <= c.values.size(); p += width) {
           visit(std::string_view(c.values).substr(p, width));
+          if (!want_dict && !want_stats) break;
         }
       } else {
         size_t p = 0;
@@ -706,9 +770,30 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
           std::memcpy(&len, c.values.data() + p, 4);
           visit(std::string_view(c.values).substr(p, 4 + static_cast<size_t>(len)));
           p += 4 + len;
+          if (!want_dict && !want_stats) break;
+        }
+      }
+    } else if (want_stats && leaf.kind == Kind::kBool && c.num_values > 0) {
+      // Booleans: min/max from the unpacked bytes.
+      for (size_t i = 0; i < c.values.size(); ++i) {
+        std::string_view s = std::string_view(c.values).substr(i, 1);
+        if (!has_minmax) {
+          mn = mx = s;
+          has_minmax = true;
+        } else {
+          if (StatLess(leaf.kind, s, mn)) mn = s;
+          if (StatLess(leaf.kind, mx, s)) mx = s;
         }
       }
     }
+
+    PutU32(out, static_cast<uint32_t>(c.def.size()));
+    PutU32(out, c.num_values);
+    PutU64(out, levels.size());
+    PutU64(out, levels.size() + values.size());
+    const size_t page_at = out->size();
+    out->append(levels);
+    out->append(values);
     uint8_t flags = 0;
     const bool dict_poor = !want_dict || local.size() * 2 > c.num_values;
     const bool compress = options.codec != parquet::Codec::kUncompressed && dict_poor;
@@ -719,16 +804,27 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
     out->push_back(static_cast<char>(flags));
     if (want_dict) {
       PutU32(out, static_cast<uint32_t>(local.size()));
-      PutBlob(out, dict_plain);
-      PutBlob(out, dict_offsets);
-      PutBlob(out, dict_hashes);
-      PutBlob(out, indices);
+      PutU64(out, local.bytes());
+      for (std::string_view v : local.views()) out->append(v);
+      PutU64(out, 4 * (local.size() + 1));
+      uint32_t off = 0;
+      PutU32(out, 0);
+      for (std::string_view v : local.views()) {
+        off += static_cast<uint32_t>(v.size());
+        PutU32(out, off);
+      }
+      PutU64(out, 8 * local.size());
+      out->append(reinterpret_cast<const char*>(local.hashes().data()), 8 * local.size());
+      PutU64(out, 4 * indices.size());
+      out->append(reinterpret_cast<const char*>(indices.data()), 4 * indices.size());
     }
     if (compress) {
-      body.assign(levels);
-      body.append(values);
-      std::string z;
-      WINNOW_RETURN_IF_ERROR(parquet::Compress(options.codec, body, &z, options.level));
+      // Compress straight from the page bytes in `out` (into a scratch buffer:
+      // `out` may move while it grows).
+      z.clear();
+      WINNOW_RETURN_IF_ERROR(parquet::Compress(
+          options.codec, std::string_view(*out).substr(page_at, levels.size() + values.size()), &z,
+          options.level));
       PutBlob(out, z);
     }
     if (want_stats) {
@@ -757,6 +853,8 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
         PutBlob(out, hi);
       }
     }
+    // Give back memory after an unusually large batch.
+    if (c.values.capacity() > (size_t{64} << 20)) std::string().swap(c.values);
   }
   return Status::Ok();
 }
@@ -775,8 +873,11 @@ Status ParseEncoded(std::string_view bytes, size_t num_columns, BatchView* out) 
     PageView& p = out->columns[i];
     p.num_levels = c.U32();
     p.num_values = c.U32();
-    p.levels = c.Blob();
-    p.values = c.Blob();
+    uint64_t levels_size = c.U64();
+    p.page = c.Blob();
+    if (levels_size > p.page.size()) c.ok = false;
+    p.levels = p.page.substr(0, std::min<uint64_t>(levels_size, p.page.size()));
+    p.values = p.page.substr(p.levels.size());
     uint8_t flags = c.U8();
     if (flags & 1) {
       p.has_dict = true;

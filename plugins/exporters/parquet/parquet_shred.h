@@ -43,6 +43,9 @@ struct EncodeOptions {
   // Members a row has but the schema lacks: rejected ("parquet:unknown_field")
   // when false, left out when true (a schema given in the config selects columns).
   bool ignore_unknown = false;
+  // A page whose distinct values exceed this many PLAIN bytes gets no local
+  // dictionary (it could never join the chunk's dictionary).
+  uint64_t dictionary_max_bytes = uint64_t{1} << 20;
 };
 
 // Proposes fields from the rows of `batch` (empty when it has no usable row).
@@ -58,6 +61,7 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
 struct PageView {
   uint32_t num_levels = 0;  // levels (= value slots, including nulls and empty lists)
   uint32_t num_values = 0;  // non-null values
+  std::string_view page;    // levels then values: the uncompressed PLAIN page body
   std::string_view levels;  // data page v1 level section (length-prefixed RLE runs)
   std::string_view values;  // PLAIN values
   bool has_dict = false;

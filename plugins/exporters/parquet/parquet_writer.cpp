@@ -84,8 +84,9 @@ struct FileWriter::Chunk {
   std::string min, max;
 
   void Reset(bool dictionary) {
+    // Capacity is kept for the next row group (first-touch of fresh memory is
+    // slow); it never exceeds one row group's compressed pages.
     pages.clear();
-    pages.shrink_to_fit();
     dict.Clear();
     dict_open = dictionary;
     dict_pages = plain_pages = 0;
@@ -211,11 +212,11 @@ Status FileWriter::Add(const BatchView& batch) {
       std::string_view compressed;
       if (p.has_compressed) {
         compressed = p.compressed;
+      } else if (options_.codec == parquet::Codec::kUncompressed) {
+        compressed = p.page;
       } else {
-        body.assign(p.levels);
-        body.append(p.values);
         z.clear();
-        WINNOW_RETURN_IF_ERROR(parquet::Compress(options_.codec, body, &z, options_.level));
+        WINNOW_RETURN_IF_ERROR(parquet::Compress(options_.codec, p.page, &z, options_.level));
         compressed = z;
       }
       WINNOW_RETURN_IF_ERROR(AppendPage(DataPageHeader(p.num_levels, parquet::Encoding::kPlain),
