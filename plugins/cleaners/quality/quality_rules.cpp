@@ -1,4 +1,12 @@
-// quality_rules.cpp — the four presets, single pass over the words, n-grams hashed.
+// quality_rules.cpp — the four presets over one tokenization of the text.
+//
+// The text is tokenized once into per-token arrays (hash, prefix character
+// count, byte offset, flags) shared by every preset: gopher_quality reads the
+// counts, gopher_repetition hashes n-grams from a prefix-hash array, c4 counts
+// sentences and kept words from the tokens of each line (so fineweb need not
+// re-tokenize c4's output). gopher_repetition's larger n-gram passes only look
+// at positions whose shorter n-gram repeats: an n-gram whose 2-gram (top
+// passes) or smallest dup n-gram (dup passes) occurs once cannot repeat.
 #include "quality_rules.h"
 
 #define XXH_INLINE_ALL
@@ -42,8 +50,8 @@ class CountTable {
     shift_ = 64 - static_cast<int>(std::countr_zero(cap));
   }
 
-  // Adds one occurrence of key; returns its slot.
-  Slot& Add(uint64_t key, uint32_t index) {
+  // Adds one occurrence of key; returns its slot's index.
+  uint32_t Add(uint64_t key, uint32_t index) {
     size_t i = Index(key);
     while (true) {
       Slot& s = slots_[i];
@@ -52,15 +60,16 @@ class CountTable {
         s.count = 1;
         s.first = index;
         used_.push_back(static_cast<uint32_t>(i));
-        return s;
+        return static_cast<uint32_t>(i);
       }
       if (s.key == key) {
         ++s.count;
-        return s;
+        return static_cast<uint32_t>(i);
       }
       i = (i + 1) & mask_;
     }
   }
+  const Slot& At(uint32_t i) const { return slots_[i]; }
 
   size_t Bytes() const { return slots_.capacity() * sizeof(Slot) + used_.capacity() * 4; }
 
@@ -222,8 +231,14 @@ struct WordStats {
 
 struct Scratch {
   TokenizerScratch tok;
-  std::vector<uint64_t> prefix_hash;   // P[i] = polynomial hash of tokens [0, i)
+  // Per-token arrays of the analyzed text (when arrays were requested).
+  std::vector<uint64_t> tok_hash;      // HashToken of each token
   std::vector<uint64_t> prefix_chars;  // C[i] = code points of tokens [0, i)
+  std::vector<uint32_t> tok_off;       // byte offset of each token
+  std::vector<uint8_t> tok_flags;      // TokenFlag bits
+  std::vector<uint64_t> prefix_hash;   // P[i] = polynomial hash of tokens [0, i) (lazy)
+  std::vector<uint8_t> mark;           // per n-gram position: kMulti / kEarlier / kDupAny
+  std::vector<uint32_t> slot_of;       // table slot of each position in the last pass
   CountTable table;
   StringDupCounter dups;
   std::string lower;
@@ -232,9 +247,18 @@ struct Scratch {
   // Cache: analysis of (ptr, size).
   const char* analyzed_ptr = nullptr;
   size_t analyzed_size = 0;
-  bool analyzed_ngrams = false;
+  bool analyzed_arrays = false;
   bool analyzed = false;
+  bool prefix_ready = false;
   WordStats words;
+  // Code points of (ptr, size).
+  const char* chars_ptr = nullptr;
+  size_t chars_size = 0;
+  size_t chars_value = 0;
+  // Token count of c4's output text (known_ptr, known_size), from the tokens of its lines.
+  const char* known_ptr = nullptr;
+  size_t known_size = 0;
+  uint64_t known_words = 0;
 };
 
 std::string_view PresetName(Preset p) {
@@ -264,7 +288,12 @@ bool ParsePreset(std::string_view name, Preset* p) {
 
 Engine::Engine(RuleSet rules) : rules_(std::move(rules)) {
   for (const auto& w : rules_.gopher_quality.stop_words) {
-    stop_word_hashes_.push_back(XXH3_64bits(w.data(), w.size()));
+    uint64_t h = HashToken(w.data(), w.size());
+    stop_word_hashes_.push_back(h);
+    stop_mask_ |= uint64_t{1} << (h & 63);
+  }
+  for (Preset p : rules_.presets) {
+    if (p == Preset::kGopherRepetition || p == Preset::kC4) need_arrays_ = true;
   }
 }
 
@@ -277,9 +306,12 @@ void ScratchDeleter::operator()(Scratch* s) const {
   delete s;
 }
 size_t ScratchBytes(const Scratch& s) {
-  return (s.prefix_hash.capacity() + s.prefix_chars.capacity()) * sizeof(uint64_t) +
-         s.table.Bytes() + s.dups.Bytes() + s.tok.chars.capacity() * sizeof(CharInfo) +
-         s.c4_out.capacity() + s.lower.capacity() + s.line_buf.capacity();
+  return (s.prefix_hash.capacity() + s.prefix_chars.capacity() + s.tok_hash.capacity()) *
+             sizeof(uint64_t) +
+         (s.tok_off.capacity() + s.slot_of.capacity()) * sizeof(uint32_t) + s.tok_flags.capacity() +
+         s.mark.capacity() + s.table.Bytes() + s.dups.Bytes() +
+         s.tok.chars.capacity() * sizeof(CharInfo) + s.c4_out.capacity() + s.lower.capacity() +
+         s.line_buf.capacity();
 }
 
 namespace {
@@ -287,6 +319,8 @@ namespace {
 struct Ctx {
   const RuleSet& rules;
   const std::vector<uint64_t>& stop_hashes;
+  uint64_t stop_mask;
+  bool need_arrays;
   bool stop_at_first;
   bool collect;
   Scratch& s;
@@ -306,55 +340,83 @@ struct Ctx {
   }
 };
 
-// Tokenizes `text` once (cached) and fills word statistics; with `ngrams` also
-// the prefix hashes and prefix character counts used by the n-gram rules.
-const WordStats& Analyze(std::string_view text, bool ngrams, const Ctx& c) {
+// Tokenizes `text` once (cached) and fills word statistics; with c.need_arrays
+// also the per-token arrays (hash, prefix chars, offset, flags).
+const WordStats& Analyze(std::string_view text, const Ctx& c) {
   Scratch& s = c.s;
-  if (s.analyzed && s.analyzed_ptr == text.data() && s.analyzed_size == text.size() &&
-      (s.analyzed_ngrams || !ngrams)) {
+  if (s.analyzed && s.analyzed_ptr == text.data() && s.analyzed_size == text.size()) {
     return s.words;
   }
   WordStats ws;
   const auto& stops = c.rules.gopher_quality.stop_words;
-  const auto& stop_hashes = c.stop_hashes;
-  s.prefix_hash.clear();
-  s.prefix_chars.clear();
-  if (ngrams) {
-    s.prefix_hash.push_back(0);
-    s.prefix_chars.push_back(0);
-  }
-  WordTokenizer::Tokenize(text, s.tok, [&](const TokenView& t) {
+  const uint64_t* stop_hashes = c.stop_hashes.data();
+  const size_t n_stops = c.stop_hashes.size();
+  const uint64_t stop_mask = c.stop_mask;
+  auto count = [&](const TokenView& t) {
     ++ws.words;
     if (t.flags & kTokNonSymbol) {
       ++ws.non_symbol;
       ws.non_symbol_chars += t.chars;
     }
     if (t.flags & kTokHasAlpha) ++ws.alpha;
-    uint64_t h = XXH3_64bits(t.text.data(), t.text.size());
-    for (size_t k = 0; k < stop_hashes.size(); ++k) {
-      if (stop_hashes[k] == h && stops[k] == t.text) {
-        ++ws.stop;
-        break;
+    if ((stop_mask >> (t.hash & 63)) & 1) {
+      for (size_t k = 0; k < n_stops; ++k) {
+        if (stop_hashes[k] == t.hash && stops[k] == t.text) {
+          ++ws.stop;
+          break;
+        }
       }
     }
-    if (ngrams) {
-      s.prefix_hash.push_back(s.prefix_hash.back() * kPolyBase + h);
-      s.prefix_chars.push_back(s.prefix_chars.back() + t.chars);
-    }
-  });
+  };
+  s.prefix_ready = false;
+  if (c.need_arrays) {
+    s.tok_hash.clear();
+    s.tok_off.clear();
+    s.tok_flags.clear();
+    s.prefix_chars.clear();
+    s.prefix_chars.push_back(0);
+    uint64_t chars = 0;
+    const char* base = text.data();
+    WordTokenizer::Tokenize(text, s.tok, [&](const TokenView& t) {
+      count(t);
+      s.tok_hash.push_back(t.hash);
+      chars += t.chars;
+      s.prefix_chars.push_back(chars);
+      s.tok_off.push_back(static_cast<uint32_t>(t.text.data() - base));
+      s.tok_flags.push_back(static_cast<uint8_t>(t.flags));
+    });
+  } else {
+    WordTokenizer::Tokenize(text, s.tok, count);
+  }
   s.words = ws;
   s.analyzed = true;
   s.analyzed_ptr = text.data();
   s.analyzed_size = text.size();
-  s.analyzed_ngrams = ngrams;
+  s.analyzed_arrays = c.need_arrays;
   return s.words;
+}
+
+// True when the per-token arrays describe `text` (offsets fit 32 bits).
+bool HaveArrays(std::string_view text, const Scratch& s) {
+  return s.analyzed && s.analyzed_arrays && s.analyzed_ptr == text.data() &&
+         s.analyzed_size == text.size() && text.size() <= UINT32_MAX;
+}
+
+// Code points of `text` (cached for the current text).
+size_t TextChars(std::string_view text, Scratch& s) {
+  if (s.chars_ptr != text.data() || s.chars_size != text.size()) {
+    s.chars_value = CountChars(text);
+    s.chars_ptr = text.data();
+    s.chars_size = text.size();
+  }
+  return s.chars_value;
 }
 
 // ---------------------------------------------------------------- Gopher quality
 bool GopherQuality(std::string_view text, Ctx& c) {
   const auto& p = c.rules.gopher_quality;
   const Preset P = Preset::kGopherQuality;
-  const WordStats& ws = Analyze(text, false, c);
+  const WordStats& ws = Analyze(text, c);
   const double n_ns = static_cast<double>(ws.non_symbol);
   const double n_words = static_cast<double>(ws.words);
   c.Metric("words", n_ns, true);
@@ -450,7 +512,7 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
   const auto& p = c.rules.gopher_repetition;
   const Preset P = Preset::kGopherRepetition;
   Scratch& s = c.s;
-  const double text_chars = static_cast<double>(CountChars(text));
+  const double text_chars = static_cast<double>(TextChars(text, s));
 
   // Paragraphs: re.split(r"\n{2,}", text.strip()).
   {
@@ -524,19 +586,24 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
   }
   if (p.top_n_grams.empty() && p.dup_n_grams.empty()) return false;
 
-  const WordStats& ws = Analyze(text, true, c);
+  const WordStats& ws = Analyze(text, c);
   const uint64_t T = ws.words;
+  if (!s.prefix_ready) {
+    s.prefix_hash.resize(T + 1);
+    uint64_t* ph = s.prefix_hash.data();
+    const uint64_t* th = s.tok_hash.data();
+    ph[0] = 0;
+    for (uint64_t i = 0; i < T; ++i) ph[i + 1] = ph[i] * kPolyBase + th[i];
+    s.prefix_ready = true;
+  }
   const uint64_t* P_ = s.prefix_hash.data();
   const uint64_t* C_ = s.prefix_chars.data();
   uint64_t pow_n = 1;
-  int pow_for = 0;
-  auto gram = [&](uint64_t i, int n) {
-    while (pow_for < n) {
-      pow_n *= kPolyBase;
-      ++pow_for;
-    }
-    return P_[i + n] - P_[i] * pow_n;
+  auto set_n = [&](int n) {
+    pow_n = 1;
+    for (int k = 0; k < n; ++k) pow_n *= kPolyBase;
   };
+  auto gram = [&](uint64_t i, int n) { return P_[i + n] - P_[i] * pow_n; };
   static const char* const kTopNames[] = {"top_0_gram", "top_1_gram", "top_2_gram", "top_3_gram",
                                           "top_4_gram", "top_5_gram", "top_6_gram", "top_7_gram",
                                           "top_8_gram", "top_9_gram", "top_10_gram"};
@@ -548,21 +615,46 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
     *storage = std::string(table == kTopNames ? "top_" : "dup_") + std::to_string(n) + "_gram";
     return storage->c_str();
   };
+  constexpr uint8_t kMulti = 1, kEarlier = 2, kDupAny = 4;
+  if (s.mark.size() < T + 1) s.mark.resize(T + 1);
+  if (s.slot_of.size() < T + 1) s.slot_of.resize(T + 1);
+  uint8_t* mark = s.mark.data();
+  uint32_t* slot_of = s.slot_of.data();
 
+  // Top n-grams. After a pass for m, kMulti marks the positions whose m-gram
+  // occurs twice or more; a later pass for n > m counts only those positions
+  // (the others start an n-gram that occurs once).
+  int filter_n = 0;
+  uint64_t filtered = 0;  // positions marked kMulti
   for (const auto& [n, frac] : p.top_n_grams) {
     if (T < static_cast<uint64_t>(n)) continue;  // no n-grams: datatrove skips the rule
-    pow_n = 1;
-    pow_for = 0;
+    set_n(n);
     const uint64_t count = T - n + 1;
-    s.table.Reset(count);
+    const bool use_filter = filter_n > 0 && filter_n < n;
+    s.table.Reset(use_filter ? filtered : count);
     uint32_t best_count = 0, best_first = 0;
     for (uint64_t i = 0; i < count; ++i) {
-      auto& slot = s.table.Add(gram(i, n), static_cast<uint32_t>(i));
+      if (use_filter && !(mark[i] & kMulti)) continue;
+      uint32_t idx = s.table.Add(gram(i, n), static_cast<uint32_t>(i));
+      slot_of[i] = idx;
+      const auto& slot = s.table.At(idx);
       if (slot.count > best_count || (slot.count == best_count && slot.first < best_first)) {
         best_count = slot.count;
         best_first = slot.first;
       }
     }
+    if (use_filter && best_count < 2) {
+      // Every n-gram occurs once: the first one is the most common (Counter order).
+      best_count = 1;
+      best_first = 0;
+    }
+    filtered = 0;
+    for (uint64_t i = 0; i < count; ++i) {
+      bool multi = (!use_filter || (mark[i] & kMulti)) && s.table.At(slot_of[i]).count >= 2;
+      mark[i] = multi ? kMulti : 0;
+      filtered += multi;
+    }
+    filter_n = n;
     // len(" ".join(ngram)) * count of the most common n-gram (first seen wins ties).
     double top_chars = static_cast<double>(C_[best_first + n] - C_[best_first] + (n - 1)) *
                        static_cast<double>(best_count);
@@ -581,21 +673,55 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
       }
     }
   }
+
+  // Duplicated n-grams. With n0 the smallest size: a position can only hit an
+  // earlier n-gram (n >= n0) when its n0-gram occurred before (kEarlier), and
+  // only positions whose n0-gram occurs twice (kDupAny) can ever be hit.
+  int n0 = 0;
   for (const auto& [n, frac] : p.dup_n_grams) {
-    pow_n = 1;
-    pow_for = 0;
+    if (T >= static_cast<uint64_t>(n) && (n0 == 0 || n < n0)) n0 = n;
+  }
+  bool any_earlier = false;
+  uint64_t dup_any = 0;
+  if (n0 > 0) {
+    set_n(n0);
+    const uint64_t count = T - n0 + 1;
+    s.table.Reset(count);
+    for (uint64_t i = 0; i < count; ++i) {
+      uint32_t idx = s.table.Add(gram(i, n0), static_cast<uint32_t>(i));
+      slot_of[i] = idx;
+      bool earlier = s.table.At(idx).count >= 2;
+      mark[i] = earlier ? kEarlier : 0;
+      any_earlier |= earlier;
+    }
+    if (any_earlier) {
+      for (uint64_t i = 0; i < count; ++i) {
+        if (s.table.At(slot_of[i]).count >= 2) {
+          mark[i] |= kDupAny;
+          ++dup_any;
+        }
+      }
+    }
+  }
+  for (const auto& [n, frac] : p.dup_n_grams) {
     uint64_t repeated = 0;
-    if (T >= static_cast<uint64_t>(n)) {
+    if (any_earlier && T >= static_cast<uint64_t>(n)) {
+      set_n(n);
       const uint64_t count = T - n + 1;
-      s.table.Reset(count);
+      s.table.Reset(dup_any);
       uint64_t idx = 0;
       while (idx < count) {
-        if (s.table.Seen(gram(idx, n))) {
-          repeated += C_[idx + n] - C_[idx];
-          idx += n;
-        } else {
-          ++idx;
+        const uint8_t m = mark[idx];
+        if (m & kEarlier) {
+          if (s.table.Seen(gram(idx, n))) {
+            repeated += C_[idx + n] - C_[idx];
+            idx += n;
+            continue;
+          }
+        } else if (m & kDupAny) {
+          s.table.Seen(gram(idx, n));  // inserts: a later position may repeat it
         }
+        ++idx;
       }
     }
     double ratio = Ratio(static_cast<double>(repeated), text_chars);
@@ -614,20 +740,34 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
 }
 
 // ---------------------------------------------------------------------------- C4
-size_t SentenceCount(std::string_view line, Scratch& s) {
+// spaCy's sentencizer over token flags: a sentence starts at the first token
+// and at the first token after sentence-final punctuation that is not
+// punctuation itself.
+struct SentenceCounter {
   size_t count = 0;
   bool seen_period = false;
-  WordTokenizer::Tokenize(line, s.tok, [&](const TokenView& t) {
+  void Add(uint32_t flags) {
     if (count == 0) {
       count = 1;
-    } else if (seen_period && !(t.flags & kTokAllPunct) && !(t.flags & kTokSentEnd)) {
+    } else if (seen_period && !(flags & kTokAllPunct) && !(flags & kTokSentEnd)) {
       ++count;
       seen_period = false;
       return;
     }
-    if (t.flags & kTokSentEnd) seen_period = true;
+    if (flags & kTokSentEnd) seen_period = true;
+  }
+};
+
+// Sentences of `line`, tokenized on its own; *tokens receives its token count.
+size_t SentenceCount(std::string_view line, Scratch& s, uint64_t* tokens) {
+  SentenceCounter sc;
+  uint64_t n = 0;
+  WordTokenizer::Tokenize(line, s.tok, [&](const TokenView& t) {
+    ++n;
+    sc.Add(t.flags);
   });
-  return count;
+  *tokens = n;
+  return sc.count;
 }
 
 // Removes \[\d*]|\[edit]|\[citation needed] into `out`; returns false when nothing matched.
@@ -679,10 +819,29 @@ bool C4(std::string_view text, Ctx& c) {
   size_t sentences = 0, lines_total = 0, lines_kept = 0;
   bool doc_failed = false;
   std::string doc_fail_rule, doc_fail_detail;
+  // The tokens of each line come from the document's tokenization (a line
+  // break is whitespace, so no token spans two lines).
+  Analyze(text, c);
+  const bool arrays = HaveArrays(text, s);
+  const uint32_t* tok_off = s.tok_off.data();
+  const uint8_t* tok_flags = s.tok_flags.data();
+  const size_t n_tokens = arrays ? s.tok_off.size() : 0;
+  size_t cursor = 0;
+  uint64_t kept_tokens = 0;
   ForEachSplitLine(text, [&](std::string_view raw) {
     if (doc_failed) return;
     ++lines_total;
     std::string_view line = PyStrip(raw);
+    size_t tok_begin = 0, tok_end = 0;
+    if (arrays) {
+      const size_t line_begin = static_cast<size_t>(line.data() - text.data());
+      const size_t line_end = line_begin + line.size();
+      while (cursor < n_tokens && tok_off[cursor] < line_begin) ++cursor;
+      tok_begin = cursor;
+      while (cursor < n_tokens && tok_off[cursor] < line_end) ++cursor;
+      tok_end = cursor;
+    }
+    bool edited = false;
     // words = line.split()
     size_t n_words = 0, longest = 0;
     {
@@ -711,7 +870,10 @@ bool C4(std::string_view text, Ctx& c) {
       }
     }
     if (p.max_word_length && static_cast<double>(longest) > *p.max_word_length) return;
-    if (p.remove_citations && RemoveCitations(line, s.line_buf)) line = s.line_buf;
+    if (p.remove_citations && RemoveCitations(line, s.line_buf)) {
+      line = s.line_buf;
+      edited = true;
+    }
     if (p.filter_no_terminal_punct) {
       bool term =
           !line.empty() && (line.back() == '.' || line.back() == '?' || line.back() == '!' ||
@@ -742,13 +904,15 @@ bool C4(std::string_view text, Ctx& c) {
         if (low.find(pol) != std::string_view::npos) return;
       }
     }
-    // Every kept line holds at least one sentence; the exact count is needed only
-    // below the threshold or when reporting it (annotate mode).
-    if (c.collect || !p.min_num_sentences ||
-        static_cast<double>(sentences) < *p.min_num_sentences) {
-      sentences += SentenceCount(line, s);
+    if (arrays && !edited) {
+      SentenceCounter sc;
+      for (size_t k = tok_begin; k < tok_end; ++k) sc.Add(tok_flags[k]);
+      sentences += sc.count;
+      kept_tokens += tok_end - tok_begin;
     } else {
-      ++sentences;
+      uint64_t line_tokens = 0;
+      sentences += SentenceCount(line, s, &line_tokens);
+      kept_tokens += line_tokens;
     }
     if (lines_kept) kept += '\n';
     kept.append(line);
@@ -771,9 +935,11 @@ bool C4(std::string_view text, Ctx& c) {
   c.out->c4_lines_removed = static_cast<int64_t>(lines_total - lines_kept);
   if (result != text) {
     // The new text lives in out->new_text; later presets read it.
-    std::string tmp(result);
-    c.out->new_text.swap(tmp);
+    c.out->new_text.assign(result);
     c.out->text_changed = true;
+    s.known_ptr = c.out->new_text.data();
+    s.known_size = c.out->new_text.size();
+    s.known_words = kept_tokens;
   }
   return false;
 }
@@ -786,9 +952,12 @@ bool FineWeb(std::string_view text, Ctx& c) {
   size_t n_lines = 0, punct_lines = 0, short_lines = 0;
   const double short_len = p.short_line_length;
   s.dups.Reset(16);
+  const char* base = text.data();
+  const size_t size = text.size();
   size_t start = 0;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i < text.size() && text[i] != '\n') continue;
+  while (start <= size) {
+    const void* nl = size > start ? std::memchr(base + start, '\n', size - start) : nullptr;
+    size_t i = nl ? static_cast<size_t>(static_cast<const char*>(nl) - base) : size;
     std::string_view line = text.substr(start, i - start);
     start = i + 1;
     ++n_lines;
@@ -821,7 +990,7 @@ bool FineWeb(std::string_view text, Ctx& c) {
   }
   const double newlines = static_cast<double>(n_lines - 1);
   double dup_ratio = Ratio(static_cast<double>(s.dups.dup_chars),
-                           static_cast<double>(CountChars(text)) - newlines);
+                           static_cast<double>(TextChars(text, s)) - newlines);
   c.Metric("char_dup_ratio", dup_ratio);
   if (p.char_duplicates_ratio && dup_ratio >= *p.char_duplicates_ratio) {
     if (c.Fail(P, "char_dup_ratio",
@@ -831,8 +1000,11 @@ bool FineWeb(std::string_view text, Ctx& c) {
     }
   }
   if (p.new_line_ratio) {
-    const WordStats& ws = Analyze(text, false, c);
-    double list_ratio = Ratio(newlines, static_cast<double>(ws.words));
+    // After c4 rewrote the text, its word count is known from c4's lines.
+    uint64_t words = (s.known_ptr == text.data() && s.known_size == text.size())
+                         ? s.known_words
+                         : Analyze(text, c).words;
+    double list_ratio = Ratio(newlines, static_cast<double>(words));
     c.Metric("list_ratio", list_ratio);
     if (list_ratio > *p.new_line_ratio) {
       if (c.Fail(P, "list_ratio",
@@ -854,7 +1026,10 @@ void Engine::Evaluate(std::string_view text, bool stop_at_first, bool collect_me
   out->new_text.clear();
   out->c4_lines_removed = 0;
   scratch.analyzed = false;
-  Ctx c{rules_, stop_word_hashes_, stop_at_first, collect_metrics, scratch, out};
+  scratch.chars_ptr = nullptr;
+  scratch.known_ptr = nullptr;
+  Ctx c{rules_,        stop_word_hashes_, stop_mask_, need_arrays_,
+        stop_at_first, collect_metrics,   scratch,    out};
   std::string_view current = text;
   for (Preset preset : rules_.presets) {
     if (collect_metrics) {

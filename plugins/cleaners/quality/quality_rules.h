@@ -131,7 +131,9 @@ class Engine {
 
  private:
   RuleSet rules_;
-  std::vector<uint64_t> stop_word_hashes_;
+  std::vector<uint64_t> stop_word_hashes_;  // HashToken of each stop word
+  uint64_t stop_mask_ = 0;                  // bit (hash & 63) of each stop word
+  bool need_arrays_ = false;                // keep per-token arrays (repetition or c4 listed)
 };
 
 }  // namespace winnow::quality

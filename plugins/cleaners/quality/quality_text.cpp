@@ -6,11 +6,21 @@
 #include <xxhash.h>
 
 #include <array>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
 namespace winnow::quality {
+
+uint64_t g_special_filter[1024];
+uint64_t g_special_last_ascii[2];
+uint64_t g_ascii_char_hash[128];
+
+uint64_t HashLong(const char* p, size_t n) {
+  return XXH3_64bits(p, n);
+}
+
 namespace {
 
 // --- Character lists (UTF-8). Sources: datatrove.utils.text.PUNCTUATION and
@@ -25,13 +35,15 @@ constexpr std::string_view kSpacyPunct = "…,:;!?¿؟¡()[]{}<>_#*&。？！，
 constexpr std::string_view kSpacyQuotes = "'\"”“`‘´’‚,„»«「」『』（）〔〕【】《》〈〉〈〉⟦⟧";
 // spaCy LIST_CURRENCY (single characters).
 constexpr std::string_view kSpacyCurrency =
-    "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻₼"
+    "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻"
+    "₼"
     "₾"
     "₿";
 // spaCy Sentencizer.default_punct_chars (BMP part; the rest is listed below).
 constexpr std::string_view kSentencizerPunct =
     "!.?"
-    "։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖﹗！．？"
+    "։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖﹗！．"
+    "？"
     "｡"
     "。";
 constexpr uint32_t kSentencizerAstral[] = {
@@ -238,16 +250,16 @@ struct SpecialTable {
     slots.assign(cap, Slot{});
     mask = cap - 1;
     for (const auto& [key, sp] : map) {
-      uint64_t h = XXH3_64bits(key.data(), key.size());
-      size_t i = h & mask;
+      uint64_t h = HashToken(key.data(), key.size());
+      size_t i = (h >> 20) & mask;
       while (slots[i].used) i = (i + 1) & mask;
       slots[i] = Slot{h, key, sp, true};
     }
   }
 
-  const Special* Find(std::string_view s) const {
-    uint64_t h = XXH3_64bits(s.data(), s.size());
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+  const Special* Find(std::string_view s) const { return Find(s, HashToken(s.data(), s.size())); }
+  const Special* Find(std::string_view s, uint64_t h) const {
+    for (size_t i = (h >> 20) & mask;; i = (i + 1) & mask) {
       const Slot& slot = slots[i];
       if (!slot.used) return nullptr;
       if (slot.hash == h && slot.key == s) return &slot.sp;
@@ -388,9 +400,29 @@ const SpecialTable& Specials() {
   return table;
 }
 
+// The filter bits over the exceptions' hashes and the ASCII last bytes, set
+// when the library loads (before any tokenizer runs).
+const SpecialTable* g_specials = nullptr;
+
+[[maybe_unused]] const bool kFiltersReady = [] {
+  g_specials = &Specials();
+  for (const auto& [key, sp] : g_specials->map) {
+    uint64_t h = HashToken(key.data(), key.size());
+    g_special_filter[(h >> 6) & 1023] |= uint64_t{1} << (h & 63);
+    auto last = static_cast<unsigned char>(key.back());
+    if (last < 128) g_special_last_ascii[last >> 6] |= uint64_t{1} << (last & 63);
+  }
+  for (uint32_t c = 0; c < 128; ++c) {
+    char b = static_cast<char>(c);
+    g_ascii_char_hash[c] = HashToken(&b, 1);
+  }
+  return true;
+}();
+
 const Special* FindSpecial(std::string_view s) {
-  if (!WordTokenizer::MaybeSpecial(s)) return nullptr;
-  return Specials().Find(s);
+  uint64_t h = HashToken(s.data(), s.size());
+  if (!((g_special_filter[(h >> 6) & 1023] >> (h & 63)) & 1)) return nullptr;
+  return Specials().Find(s, h);
 }
 
 // Units after a number that spaCy splits off ("5km" -> "5" "km").
@@ -445,9 +477,20 @@ uint32_t ClassifySlow(uint32_t cp) {
 }
 
 size_t CountChars(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
+  // Continuation bytes are 10xxxxxx: count them 8 at a time, subtract.
+  const char* p = s.data();
+  size_t n = s.size(), i = 0, cont = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    cont += static_cast<size_t>(__builtin_popcountll((w >> 7) & ~(w >> 6) & 0x0101010101010101ULL));
+  }
+  for (; i < n; ++i) cont += (static_cast<unsigned char>(p[i]) & 0xC0) == 0x80;
+  return n - cont;
+}
+
+bool FindSpecialHashed(std::string_view chunk, uint64_t hash) {
+  return g_specials->Find(chunk, hash) != nullptr;
 }
 
 std::string_view PyLStrip(std::string_view s) {

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -44,6 +45,7 @@ enum CharClass : uint32_t {
 };
 
 extern const uint32_t kAsciiClasses[128];
+extern uint64_t g_ascii_char_hash[128];  // HashToken of each one-byte token
 uint32_t ClassifySlow(uint32_t cp);
 
 // Classes of one code point.
@@ -70,8 +72,40 @@ inline uint32_t DecodeUtf8(const unsigned char* p, int* len) {
   return ((c & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
 }
 
-// Number of code points (Python len()) of valid UTF-8.
+// Number of code points (Python len()) of valid UTF-8 (8 bytes at a time).
 size_t CountChars(std::string_view s);
+
+uint64_t HashLong(const char* p, size_t n);  // XXH3 of more than 16 bytes
+
+// 64-bit hash of a token's bytes (inline for the short tokens that make up
+// text; equal bytes give equal hashes, which is all the rules compare).
+inline uint64_t HashToken(const char* p, size_t n) {
+  constexpr uint64_t k1 = 0x9E3779B97F4A7C15ULL, k2 = 0xC2B2AE3D27D4EB4FULL,
+                     k3 = 0x165667B19E3779F9ULL;
+  uint64_t a, b;
+  if (n >= 8) {
+    if (n > 16) return HashLong(p, n);
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t x, y;
+    std::memcpy(&x, p, 4);
+    std::memcpy(&y, p + n - 4, 4);
+    a = x;
+    b = (uint64_t{y} << 32) | x;
+  } else if (n > 0) {
+    a = static_cast<unsigned char>(p[0]) | (uint64_t{static_cast<unsigned char>(p[n >> 1])} << 8) |
+        (uint64_t{static_cast<unsigned char>(p[n - 1])} << 16);
+    b = a << 24;
+  } else {
+    a = b = 0;
+  }
+  __uint128_t m = static_cast<__uint128_t>(a ^ k1) * (b ^ k2 ^ (n * k3));
+  uint64_t h = static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+  h ^= h >> 29;
+  h *= k3;
+  return h ^ (h >> 32);
+}
 
 // Python str.strip()/lstrip()/rstrip() with no argument.
 std::string_view PyStrip(std::string_view s);
@@ -104,12 +138,23 @@ struct TokenizerScratch {
   std::vector<uint32_t> suffixes;
 };
 
-// A token handed to a sink: bytes, code point count and TokenFlag bits.
+// A token handed to a sink: bytes, code point count, TokenFlag bits and HashToken(text).
 struct TokenView {
   std::string_view text;
   uint32_t chars;
   uint32_t flags;
+  uint64_t hash;
 };
+
+// Tokenizer exceptions: a 65,536-bit filter over HashToken values (filled when
+// the library loads), then the exact table.
+extern uint64_t g_special_filter[1024];
+extern uint64_t g_special_last_ascii[2];  // ASCII bytes that end some exception
+bool FindSpecialHashed(std::string_view chunk, uint64_t hash);
+inline bool IsSpecialHashed(std::string_view chunk, uint64_t hash) {
+  return ((g_special_filter[(hash >> 6) & 1023] >> (hash & 63)) & 1) &&
+         FindSpecialHashed(chunk, hash);
+}
 
 // Splits `text` into words like datatrove's English word_tokenize and calls
 // sink(const TokenView&) for each, in order.
@@ -169,16 +214,20 @@ class WordTokenizer {
           prev = cls;
         }
       }
-      if (ascii_word && !digit_then_alpha && !IsSpecial(chunk)) {
-        sink(TokenView{chunk, static_cast<uint32_t>(chunk.size()), flags});
-        continue;
+      if (ascii_word && !digit_then_alpha) {
+        uint64_t h = HashToken(chunk.data(), chunk.size());
+        if (!IsSpecialHashed(chunk, h)) {
+          sink(TokenView{chunk, static_cast<uint32_t>(chunk.size()), flags, h});
+          continue;
+        }
       }
       size_t count = SplitChunk(chunk, scratch);
       const auto& pc = scratch.pieces;
       for (size_t k = 0; k < count; ++k) {
         uint32_t b = pc[3 * k], e = pc[3 * k + 1], fl = pc[3 * k + 2];
         uint32_t boff = scratch.chars[b].off, eoff = scratch.chars[e].off;
-        sink(TokenView{chunk.substr(boff, eoff - boff), e - b, fl});
+        std::string_view piece = chunk.substr(boff, eoff - boff);
+        sink(TokenView{piece, e - b, fl, HashToken(piece.data(), piece.size())});
       }
     }
   }
@@ -201,9 +250,10 @@ class WordTokenizer {
     } else if (!(lc & kSuffix) || last == '\'') {
       return false;  // ' may start a clitic ('s); other symbols need the general rules
     }
-    if (IsSpecial(chunk)) return false;
+    if (((g_special_last_ascii[last >> 6] >> (last & 63)) & 1) && IsSpecial(chunk)) return false;
     std::string_view word = chunk.substr(0, n - 1);
-    if (IsSpecial(word)) return false;
+    const uint64_t word_hash = HashToken(word.data(), word.size());
+    if (IsSpecialHashed(word, word_hash)) return false;
     // Units after digits ("5m.", "5%,") and other digit suffixes: general path.
     if (last != '.' && (AsciiClass(prev) & kDigit) && (lc & kCurrency)) return false;
     uint32_t flags = kTokNonSymbol;
@@ -218,12 +268,12 @@ class WordTokenizer {
       }
     }
     if (digit_then_unit) return false;  // "5km," splits the unit too
-    sink(TokenView{word, static_cast<uint32_t>(word.size()), flags});
+    sink(TokenView{word, static_cast<uint32_t>(word.size()), flags, word_hash});
     uint32_t pflags = 0;
     if (!(lc & kDtPunct)) pflags |= kTokNonSymbol;
     if (lc & kPunctCat) pflags |= kTokAllPunct;
     if (lc & kSentEnd) pflags |= kTokSentEnd;
-    sink(TokenView{chunk.substr(n - 1), 1, pflags});
+    sink(TokenView{chunk.substr(n - 1), 1, pflags, g_ascii_char_hash[last]});
     return true;
   }
   // True when `chunk` could be a tokenizer exception (cheap pre-filter).

@@ -1,0 +1,859 @@
+// cleaner_quality_ref_rules.cpp — FROZEN COPY of quality_rules.cpp before the speed rewrite,
+// kept as the test oracle: the fast engine must give the same failures, details and metrics.
+#include "cleaner_quality_ref_rules.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+namespace winnow::quality_ref {
+
+namespace {
+
+constexpr uint64_t kPolyBase = 0x9E3779B97F4A7C15ULL;  // odd multiplier of the n-gram hash
+
+// Open-addressing table of 64-bit keys with a count and the index of the first
+// occurrence. Cleared by resetting only the slots a pass used.
+class CountTable {
+ public:
+  struct Slot {
+    uint64_t key;
+    uint32_t count;
+    uint32_t first;
+  };
+
+  void Reset(size_t expected) {
+    size_t cap = 64;
+    while (cap < expected * 2) cap <<= 1;
+    if (slots_.size() < cap) {
+      slots_.assign(cap, Slot{0, 0, 0});
+      used_.clear();
+    } else {
+      for (uint32_t i : used_) slots_[i] = Slot{0, 0, 0};
+      used_.clear();
+    }
+    mask_ = cap - 1;
+    shift_ = 64 - static_cast<int>(std::countr_zero(cap));
+  }
+
+  // Adds one occurrence of key; returns its slot.
+  Slot& Add(uint64_t key, uint32_t index) {
+    size_t i = Index(key);
+    while (true) {
+      Slot& s = slots_[i];
+      if (s.count == 0) {
+        s.key = key;
+        s.count = 1;
+        s.first = index;
+        used_.push_back(static_cast<uint32_t>(i));
+        return s;
+      }
+      if (s.key == key) {
+        ++s.count;
+        return s;
+      }
+      i = (i + 1) & mask_;
+    }
+  }
+
+  size_t Bytes() const { return slots_.capacity() * sizeof(Slot) + used_.capacity() * 4; }
+
+  // Inserts key; returns true when it was already present.
+  bool Seen(uint64_t key) {
+    size_t i = Index(key);
+    while (true) {
+      Slot& s = slots_[i];
+      if (s.count == 0) {
+        s.key = key;
+        s.count = 1;
+        used_.push_back(static_cast<uint32_t>(i));
+        return false;
+      }
+      if (s.key == key) return true;
+      i = (i + 1) & mask_;
+    }
+  }
+
+ private:
+  size_t Index(uint64_t key) const { return (key * 0xD6E8FEB86659FD93ULL) >> shift_; }
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> used_;
+  size_t mask_ = 0;
+  int shift_ = 58;
+};
+
+// find_duplicates() over strings: exact comparison behind a 64-bit hash.
+class StringDupCounter {
+ public:
+  void Reset(size_t expected) {
+    size_t cap = 16;
+    while (cap < expected * 2) cap <<= 1;
+    if (slots_.size() < cap) {
+      slots_.assign(cap, Slot{});
+    } else {
+      for (uint32_t i : used_) slots_[i] = Slot{};
+    }
+    used_.clear();
+    mask_ = cap - 1;
+    dup_elements = 0;
+    dup_chars = 0;
+    elements = 0;
+  }
+
+  void Add(std::string_view s) {
+    ++elements;
+    if ((used_.size() + 1) * 2 > mask_ + 1) Grow();
+    uint64_t h = XXH3_64bits(s.data(), s.size());
+    size_t i = (h * 0x9E3779B97F4A7C15ULL) >> 7 & mask_;
+    while (true) {
+      Slot& slot = slots_[i];
+      if (!slot.used) {
+        slot = Slot{h, s.data(), s.size(), true};
+        used_.push_back(static_cast<uint32_t>(i));
+        return;
+      }
+      if (slot.hash == h && slot.len == s.size() &&
+          std::memcmp(slot.ptr, s.data(), s.size()) == 0) {
+        ++dup_elements;
+        dup_chars += CountChars(s);
+        return;
+      }
+      i = (i + 1) & mask_;
+    }
+  }
+
+  size_t Bytes() const { return slots_.capacity() * sizeof(Slot) + used_.capacity() * 4; }
+
+  // Doubles the table (keeps the entries).
+  void Grow() {
+    std::vector<Slot> old;
+    old.reserve(used_.size());
+    for (uint32_t i : used_) old.push_back(slots_[i]);
+    size_t cap = (mask_ + 1) * 2;
+    if (slots_.size() < cap) {
+      slots_.assign(cap, Slot{});
+    } else {
+      for (uint32_t i : used_) slots_[i] = Slot{};
+    }
+    used_.clear();
+    mask_ = cap - 1;
+    for (const Slot& s : old) {
+      size_t i = (s.hash * 0x9E3779B97F4A7C15ULL) >> 7 & mask_;
+      while (slots_[i].used) i = (i + 1) & mask_;
+      slots_[i] = s;
+      used_.push_back(static_cast<uint32_t>(i));
+    }
+  }
+
+  uint64_t dup_elements = 0;
+  uint64_t dup_chars = 0;
+  uint64_t elements = 0;
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    const char* ptr = nullptr;
+    size_t len = 0;
+    bool used = false;
+  };
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> used_;
+  size_t mask_ = 0;
+};
+
+double Ratio(double num, double den) {
+  if (den == 0) return num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+  return num / den;
+}
+
+std::string Num(double v) {
+  if (std::isinf(v)) return "inf";
+  char buf[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof(buf), "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.4g", v);
+  }
+  return buf;
+}
+
+// Non-overlapping count of "..." (Python str.count) plus "…".
+size_t CountEllipses(std::string_view t) {
+  size_t n = 0;
+  for (size_t i = 0; i < t.size();) {
+    if (t[i] == '.') {
+      size_t j = i;
+      while (j < t.size() && t[j] == '.') ++j;
+      n += (j - i) / 3;
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  for (size_t pos = t.find("\xE2\x80\xA6"); pos != std::string_view::npos;
+       pos = t.find("\xE2\x80\xA6", pos + 3)) {
+    ++n;
+  }
+  return n;
+}
+
+bool StartsWith(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+bool EndsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+}  // namespace
+
+struct WordStats {
+  uint64_t words = 0;       // all tokens
+  uint64_t non_symbol = 0;  // tokens with a character outside PUNCTUATION_SET
+  uint64_t non_symbol_chars = 0;
+  uint64_t alpha = 0;  // tokens with a letter
+  uint64_t stop = 0;   // stop word occurrences
+};
+
+struct Scratch {
+  TokenizerScratch tok;
+  std::vector<uint64_t> prefix_hash;   // P[i] = polynomial hash of tokens [0, i)
+  std::vector<uint64_t> prefix_chars;  // C[i] = code points of tokens [0, i)
+  CountTable table;
+  StringDupCounter dups;
+  std::string lower;
+  std::string line_buf;
+  std::string c4_out;
+  // Cache: analysis of (ptr, size).
+  const char* analyzed_ptr = nullptr;
+  size_t analyzed_size = 0;
+  bool analyzed_ngrams = false;
+  bool analyzed = false;
+  WordStats words;
+};
+
+RefEngine::RefEngine(RuleSet rules)
+    : rules_(std::move(rules)), scratch_(std::make_unique<Scratch>()) {
+  for (const auto& w : rules_.gopher_quality.stop_words) {
+    stop_word_hashes_.push_back(XXH3_64bits(w.data(), w.size()));
+  }
+}
+
+RefEngine::~RefEngine() = default;
+
+namespace {
+
+struct Ctx {
+  const RuleSet& rules;
+  const std::vector<uint64_t>& stop_hashes;
+  bool stop_at_first;
+  bool collect;
+  Scratch& s;
+  Evaluation* out;
+  PresetReport* report = nullptr;
+
+  // Records a failure; returns true when evaluation must stop.
+  bool Fail(Preset p, std::string_view rule, std::string detail) {
+    std::string code(PresetName(p));
+    code += ':';
+    code += rule;
+    out->failures.push_back(Failure{std::move(code), std::move(detail)});
+    return stop_at_first;
+  }
+  void Metric(const char* name, double v, bool integral = false) {
+    if (report) report->metrics.push_back(quality::Metric{name, v, integral});
+  }
+};
+
+// Tokenizes `text` once (cached) and fills word statistics; with `ngrams` also
+// the prefix hashes and prefix character counts used by the n-gram rules.
+const WordStats& Analyze(std::string_view text, bool ngrams, const Ctx& c) {
+  Scratch& s = c.s;
+  if (s.analyzed && s.analyzed_ptr == text.data() && s.analyzed_size == text.size() &&
+      (s.analyzed_ngrams || !ngrams)) {
+    return s.words;
+  }
+  WordStats ws;
+  const auto& stops = c.rules.gopher_quality.stop_words;
+  const auto& stop_hashes = c.stop_hashes;
+  s.prefix_hash.clear();
+  s.prefix_chars.clear();
+  if (ngrams) {
+    s.prefix_hash.push_back(0);
+    s.prefix_chars.push_back(0);
+  }
+  WordTokenizer::Tokenize(text, s.tok, [&](const TokenView& t) {
+    ++ws.words;
+    if (t.flags & kTokNonSymbol) {
+      ++ws.non_symbol;
+      ws.non_symbol_chars += t.chars;
+    }
+    if (t.flags & kTokHasAlpha) ++ws.alpha;
+    uint64_t h = XXH3_64bits(t.text.data(), t.text.size());
+    for (size_t k = 0; k < stop_hashes.size(); ++k) {
+      if (stop_hashes[k] == h && stops[k] == t.text) {
+        ++ws.stop;
+        break;
+      }
+    }
+    if (ngrams) {
+      s.prefix_hash.push_back(s.prefix_hash.back() * kPolyBase + h);
+      s.prefix_chars.push_back(s.prefix_chars.back() + t.chars);
+    }
+  });
+  s.words = ws;
+  s.analyzed = true;
+  s.analyzed_ptr = text.data();
+  s.analyzed_size = text.size();
+  s.analyzed_ngrams = ngrams;
+  return s.words;
+}
+
+// ---------------------------------------------------------------- Gopher quality
+bool GopherQuality(std::string_view text, Ctx& c) {
+  const auto& p = c.rules.gopher_quality;
+  const Preset P = Preset::kGopherQuality;
+  const WordStats& ws = Analyze(text, false, c);
+  const double n_ns = static_cast<double>(ws.non_symbol);
+  const double n_words = static_cast<double>(ws.words);
+  c.Metric("words", n_ns, true);
+  if (p.min_doc_words && n_ns < *p.min_doc_words) {
+    if (c.Fail(P, "word_count", Num(n_ns) + " words < " + Num(*p.min_doc_words))) return true;
+  }
+  if (p.max_doc_words && n_ns > *p.max_doc_words) {
+    if (c.Fail(P, "word_count", Num(n_ns) + " words > " + Num(*p.max_doc_words))) return true;
+  }
+  // numpy.mean of an empty list is NaN, which fails no comparison: rule skipped.
+  if (ws.non_symbol > 0) {
+    double mean = static_cast<double>(ws.non_symbol_chars) / n_ns;
+    c.Metric("mean_word_length", mean);
+    if (p.min_avg_word_length && mean < *p.min_avg_word_length) {
+      if (c.Fail(P, "mean_word_length",
+                 "mean word length " + Num(mean) + " < " + Num(*p.min_avg_word_length))) {
+        return true;
+      }
+    }
+    if (p.max_avg_word_length && mean > *p.max_avg_word_length) {
+      if (c.Fail(P, "mean_word_length",
+                 "mean word length " + Num(mean) + " > " + Num(*p.max_avg_word_length))) {
+        return true;
+      }
+    }
+  }
+  double hashes = static_cast<double>(std::count(text.begin(), text.end(), '#'));
+  double hash_ratio = Ratio(hashes, n_words);
+  double ellipsis_ratio = Ratio(static_cast<double>(CountEllipses(text)), n_words);
+  c.Metric("hash_ratio", hash_ratio);
+  c.Metric("ellipsis_ratio", ellipsis_ratio);
+  if (p.max_symbol_word_ratio && hash_ratio > *p.max_symbol_word_ratio) {
+    if (c.Fail(P, "hash_ratio",
+               "'#' per word " + Num(hash_ratio) + " > " + Num(*p.max_symbol_word_ratio))) {
+      return true;
+    }
+  }
+  if (p.max_symbol_word_ratio && ellipsis_ratio > *p.max_symbol_word_ratio) {
+    if (c.Fail(
+            P, "ellipsis_ratio",
+            "ellipses per word " + Num(ellipsis_ratio) + " > " + Num(*p.max_symbol_word_ratio))) {
+      return true;
+    }
+  }
+  size_t bullets = 0, ellipsis_lines = 0;
+  size_t n_lines = ForEachSplitLine(text, [&](std::string_view line) {
+    std::string_view l = PyLStrip(line);
+    if (StartsWith(l, "\xE2\x80\xA2") || StartsWith(l, "-")) ++bullets;  // • or -
+    std::string_view r = PyRStrip(line);
+    if (EndsWith(r, "...") || EndsWith(r, "\xE2\x80\xA6")) ++ellipsis_lines;
+  });
+  if (n_lines > 0) {  // "" has no lines (ZeroDivisionError in datatrove): rules skipped
+    double bullet_ratio = static_cast<double>(bullets) / static_cast<double>(n_lines);
+    double ell_ratio = static_cast<double>(ellipsis_lines) / static_cast<double>(n_lines);
+    c.Metric("bullet_lines_ratio", bullet_ratio);
+    c.Metric("ellipsis_lines_ratio", ell_ratio);
+    if (p.max_bullet_lines_ratio && bullet_ratio > *p.max_bullet_lines_ratio) {
+      if (c.Fail(P, "bullet_lines",
+                 "bullet line fraction " + Num(bullet_ratio) + " > " +
+                     Num(*p.max_bullet_lines_ratio))) {
+        return true;
+      }
+    }
+    if (p.max_ellipsis_lines_ratio && ell_ratio > *p.max_ellipsis_lines_ratio) {
+      if (c.Fail(P, "ellipsis_lines",
+                 "fraction of lines ending with an ellipsis " + Num(ell_ratio) + " > " +
+                     Num(*p.max_ellipsis_lines_ratio))) {
+        return true;
+      }
+    }
+  }
+  double alpha_ratio = Ratio(static_cast<double>(ws.alpha), n_words);
+  c.Metric("alpha_words_ratio", alpha_ratio);
+  if (p.max_non_alpha_words_ratio && alpha_ratio < *p.max_non_alpha_words_ratio) {
+    if (c.Fail(P, "alpha_words",
+               "fraction of words with a letter " + Num(alpha_ratio) + " < " +
+                   Num(*p.max_non_alpha_words_ratio))) {
+      return true;
+    }
+  }
+  c.Metric("stop_words", static_cast<double>(ws.stop), true);
+  if (p.min_stop_words && static_cast<double>(ws.stop) < *p.min_stop_words) {
+    if (c.Fail(P, "stop_words",
+               Num(static_cast<double>(ws.stop)) + " stop words < " + Num(*p.min_stop_words))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// ------------------------------------------------------------- Gopher repetition
+bool GopherRepetition(std::string_view text, Ctx& c) {
+  const auto& p = c.rules.gopher_repetition;
+  const Preset P = Preset::kGopherRepetition;
+  Scratch& s = c.s;
+  const double text_chars = static_cast<double>(CountChars(text));
+
+  // Paragraphs: re.split(r"\n{2,}", text.strip()).
+  {
+    std::string_view t = PyStrip(text);
+    s.dups.Reset(16);
+    size_t start = 0, i = 0;
+    while (i < t.size()) {
+      if (t[i] == '\n' && i + 1 < t.size() && t[i + 1] == '\n') {
+        size_t j = i;
+        while (j < t.size() && t[j] == '\n') ++j;
+        s.dups.Add(t.substr(start, i - start));
+        start = i = j;
+      } else {
+        ++i;
+      }
+    }
+    s.dups.Add(t.substr(start));
+    double para_frac =
+        Ratio(static_cast<double>(s.dups.dup_elements), static_cast<double>(s.dups.elements));
+    double para_char_frac = Ratio(static_cast<double>(s.dups.dup_chars), text_chars);
+    c.Metric("dup_para_frac", para_frac);
+    c.Metric("dup_para_char_frac", para_char_frac);
+    if (p.dup_para_frac && para_frac > *p.dup_para_frac) {
+      if (c.Fail(
+              P, "dup_para_frac",
+              "duplicate paragraph fraction " + Num(para_frac) + " > " + Num(*p.dup_para_frac))) {
+        return true;
+      }
+    }
+    if (p.dup_para_char_frac && para_char_frac > *p.dup_para_char_frac) {
+      if (c.Fail(P, "dup_para_char_frac",
+                 "duplicate paragraph character fraction " + Num(para_char_frac) + " > " +
+                     Num(*p.dup_para_char_frac))) {
+        return true;
+      }
+    }
+  }
+  // Lines: re.split("\n+", text).
+  {
+    s.dups.Reset(16);
+    size_t start = 0, i = 0;
+    while (i < text.size()) {
+      if (text[i] == '\n') {
+        size_t j = i;
+        while (j < text.size() && text[j] == '\n') ++j;
+        s.dups.Add(text.substr(start, i - start));
+        start = i = j;
+      } else {
+        ++i;
+      }
+    }
+    s.dups.Add(text.substr(start));
+    double line_frac =
+        Ratio(static_cast<double>(s.dups.dup_elements), static_cast<double>(s.dups.elements));
+    double line_char_frac = Ratio(static_cast<double>(s.dups.dup_chars), text_chars);
+    c.Metric("dup_line_frac", line_frac);
+    c.Metric("dup_line_char_frac", line_char_frac);
+    if (p.dup_line_frac && line_frac > *p.dup_line_frac) {
+      if (c.Fail(P, "dup_line_frac",
+                 "duplicate line fraction " + Num(line_frac) + " > " + Num(*p.dup_line_frac))) {
+        return true;
+      }
+    }
+    if (p.dup_line_char_frac && line_char_frac > *p.dup_line_char_frac) {
+      if (c.Fail(P, "dup_line_char_frac",
+                 "duplicate line character fraction " + Num(line_char_frac) + " > " +
+                     Num(*p.dup_line_char_frac))) {
+        return true;
+      }
+    }
+  }
+  if (p.top_n_grams.empty() && p.dup_n_grams.empty()) return false;
+
+  const WordStats& ws = Analyze(text, true, c);
+  const uint64_t T = ws.words;
+  const uint64_t* P_ = s.prefix_hash.data();
+  const uint64_t* C_ = s.prefix_chars.data();
+  uint64_t pow_n = 1;
+  int pow_for = 0;
+  auto gram = [&](uint64_t i, int n) {
+    while (pow_for < n) {
+      pow_n *= kPolyBase;
+      ++pow_for;
+    }
+    return P_[i + n] - P_[i] * pow_n;
+  };
+  static const char* const kTopNames[] = {"top_0_gram", "top_1_gram", "top_2_gram", "top_3_gram",
+                                          "top_4_gram", "top_5_gram", "top_6_gram", "top_7_gram",
+                                          "top_8_gram", "top_9_gram", "top_10_gram"};
+  static const char* const kDupNames[] = {"dup_0_gram", "dup_1_gram", "dup_2_gram", "dup_3_gram",
+                                          "dup_4_gram", "dup_5_gram", "dup_6_gram", "dup_7_gram",
+                                          "dup_8_gram", "dup_9_gram", "dup_10_gram"};
+  auto name_of = [](const char* const* table, int n, std::string* storage) -> const char* {
+    if (n >= 0 && n <= 10) return table[n];
+    *storage = std::string(table == kTopNames ? "top_" : "dup_") + std::to_string(n) + "_gram";
+    return storage->c_str();
+  };
+
+  for (const auto& [n, frac] : p.top_n_grams) {
+    if (T < static_cast<uint64_t>(n)) continue;  // no n-grams: datatrove skips the rule
+    pow_n = 1;
+    pow_for = 0;
+    const uint64_t count = T - n + 1;
+    s.table.Reset(count);
+    uint32_t best_count = 0, best_first = 0;
+    for (uint64_t i = 0; i < count; ++i) {
+      auto& slot = s.table.Add(gram(i, n), static_cast<uint32_t>(i));
+      if (slot.count > best_count || (slot.count == best_count && slot.first < best_first)) {
+        best_count = slot.count;
+        best_first = slot.first;
+      }
+    }
+    // len(" ".join(ngram)) * count of the most common n-gram (first seen wins ties).
+    double top_chars = static_cast<double>(C_[best_first + n] - C_[best_first] + (n - 1)) *
+                       static_cast<double>(best_count);
+    double ratio = Ratio(top_chars, text_chars);
+    std::string storage;
+    const char* name = name_of(kTopNames, n, &storage);
+    if (c.report) {
+      // Metric names must outlive the report: only the static ones are recorded.
+      if (n <= 10) c.Metric(name, ratio);
+    }
+    if (ratio > frac) {
+      if (c.Fail(P, name,
+                 "most common " + std::to_string(n) + "-gram covers " + Num(ratio) +
+                     " of the characters > " + Num(frac))) {
+        return true;
+      }
+    }
+  }
+  for (const auto& [n, frac] : p.dup_n_grams) {
+    pow_n = 1;
+    pow_for = 0;
+    uint64_t repeated = 0;
+    if (T >= static_cast<uint64_t>(n)) {
+      const uint64_t count = T - n + 1;
+      s.table.Reset(count);
+      uint64_t idx = 0;
+      while (idx < count) {
+        if (s.table.Seen(gram(idx, n))) {
+          repeated += C_[idx + n] - C_[idx];
+          idx += n;
+        } else {
+          ++idx;
+        }
+      }
+    }
+    double ratio = Ratio(static_cast<double>(repeated), text_chars);
+    std::string storage;
+    const char* name = name_of(kDupNames, n, &storage);
+    if (n <= 10) c.Metric(name, ratio);
+    if (ratio > frac) {
+      if (c.Fail(P, name,
+                 "duplicated " + std::to_string(n) + "-grams cover " + Num(ratio) +
+                     " of the characters > " + Num(frac))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------- C4
+size_t SentenceCount(std::string_view line, Scratch& s) {
+  size_t count = 0;
+  bool seen_period = false;
+  WordTokenizer::Tokenize(line, s.tok, [&](const TokenView& t) {
+    if (count == 0) {
+      count = 1;
+    } else if (seen_period && !(t.flags & kTokAllPunct) && !(t.flags & kTokSentEnd)) {
+      ++count;
+      seen_period = false;
+      return;
+    }
+    if (t.flags & kTokSentEnd) seen_period = true;
+  });
+  return count;
+}
+
+// Removes \[\d*]|\[edit]|\[citation needed] into `out`; returns false when nothing matched.
+bool RemoveCitations(std::string_view line, std::string& out) {
+  if (line.find('[') == std::string_view::npos) return false;
+  out.clear();
+  bool any = false;
+  size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(line.data());
+  while (i < line.size()) {
+    if (line[i] != '[') {
+      out += line[i++];
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < line.size()) {
+      int len = 1;
+      uint32_t cp = p[j];
+      if (cp >= 0x80) cp = DecodeUtf8(p + j, &len);
+      if (!(Classify(cp) & kUniDigit)) break;
+      j += len;
+    }
+    size_t end = 0;
+    if (j < line.size() && line[j] == ']') {
+      end = j + 1;
+    } else if (line.substr(i, 6) == "[edit]") {
+      end = i + 6;
+    } else if (line.substr(i, 17) == "[citation needed]") {
+      end = i + 17;
+    }
+    if (end) {
+      any = true;
+      i = end;
+    } else {
+      out += line[i++];
+    }
+  }
+  return any;
+}
+
+bool C4(std::string_view text, Ctx& c) {
+  const auto& p = c.rules.c4;
+  const Preset P = Preset::kC4;
+  Scratch& s = c.s;
+  static constexpr std::string_view kPolicy[] = {"terms of use", "privacy policy", "cookie policy",
+                                                 "uses cookies", "use of cookies", "use cookies"};
+  std::string& kept = s.c4_out;
+  kept.clear();
+  size_t sentences = 0, lines_total = 0, lines_kept = 0;
+  bool doc_failed = false;
+  std::string doc_fail_rule, doc_fail_detail;
+  ForEachSplitLine(text, [&](std::string_view raw) {
+    if (doc_failed) return;
+    ++lines_total;
+    std::string_view line = PyStrip(raw);
+    // words = line.split()
+    size_t n_words = 0, longest = 0;
+    {
+      const auto* q = reinterpret_cast<const unsigned char*>(line.data());
+      size_t i = 0;
+      while (i < line.size()) {
+        size_t chars = 0;
+        bool in_word = false;
+        while (i < line.size()) {
+          int len = 1;
+          uint32_t cp = q[i];
+          if (cp >= 0x80) cp = DecodeUtf8(q + i, &len);
+          if (Classify(cp) & kSpace) {
+            i += len;
+            if (in_word) break;
+            continue;
+          }
+          in_word = true;
+          ++chars;
+          i += len;
+        }
+        if (in_word) {
+          ++n_words;
+          longest = std::max(longest, chars);
+        }
+      }
+    }
+    if (p.max_word_length && static_cast<double>(longest) > *p.max_word_length) return;
+    if (p.remove_citations && RemoveCitations(line, s.line_buf)) line = s.line_buf;
+    if (p.filter_no_terminal_punct) {
+      bool term =
+          !line.empty() && (line.back() == '.' || line.back() == '?' || line.back() == '!' ||
+                            line.back() == '"' || line.back() == '\'');
+      if (!term || EndsWith(line, "...")) return;
+    }
+    if (p.min_words_per_line && static_cast<double>(n_words) < *p.min_words_per_line) return;
+    s.lower.assign(line);
+    for (char& ch : s.lower) {
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    }
+    std::string_view low = s.lower;
+    if (p.filter_lorem_ipsum && low.find("lorem ipsum") != std::string_view::npos) {
+      doc_failed = true;
+      doc_fail_rule = "lorem_ipsum";
+      doc_fail_detail = "a line contains \"lorem ipsum\"";
+      return;
+    }
+    if (p.filter_javascript && low.find("javascript") != std::string_view::npos) return;
+    if (p.filter_curly_bracket && line.find('{') != std::string_view::npos) {
+      doc_failed = true;
+      doc_fail_rule = "curly_bracket";
+      doc_fail_detail = "a line contains a curly bracket";
+      return;
+    }
+    if (p.filter_policy) {
+      for (std::string_view pol : kPolicy) {
+        if (low.find(pol) != std::string_view::npos) return;
+      }
+    }
+    // Every kept line holds at least one sentence; the exact count is needed only
+    // below the threshold or when reporting it (annotate mode).
+    if (c.collect || !p.min_num_sentences ||
+        static_cast<double>(sentences) < *p.min_num_sentences) {
+      sentences += SentenceCount(line, s);
+    } else {
+      ++sentences;
+    }
+    if (lines_kept) kept += '\n';
+    kept.append(line);
+    ++lines_kept;
+  });
+  if (doc_failed) {
+    c.Metric("lines", static_cast<double>(lines_total), true);
+    c.Fail(P, doc_fail_rule, doc_fail_detail);
+    return true;
+  }
+  c.Metric("lines", static_cast<double>(lines_total), true);
+  c.Metric("lines_removed", static_cast<double>(lines_total - lines_kept), true);
+  c.Metric("sentences", static_cast<double>(sentences), true);
+  if (p.min_num_sentences && static_cast<double>(sentences) < *p.min_num_sentences) {
+    c.Fail(P, "too_few_sentences",
+           Num(static_cast<double>(sentences)) + " sentences < " + Num(*p.min_num_sentences));
+    return true;  // datatrove returns here: the text is not rewritten
+  }
+  std::string_view result = PyStrip(kept);
+  c.out->c4_lines_removed = static_cast<int64_t>(lines_total - lines_kept);
+  if (result != text) {
+    // The new text lives in out->new_text; later presets read it.
+    std::string tmp(result);
+    c.out->new_text.swap(tmp);
+    c.out->text_changed = true;
+  }
+  return false;
+}
+
+// ------------------------------------------------------------------------ FineWeb
+bool FineWeb(std::string_view text, Ctx& c) {
+  const auto& p = c.rules.fineweb;
+  const Preset P = Preset::kFineWeb;
+  Scratch& s = c.s;
+  size_t n_lines = 0, punct_lines = 0, short_lines = 0;
+  const double short_len = p.short_line_length;
+  s.dups.Reset(16);
+  size_t start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] != '\n') continue;
+    std::string_view line = text.substr(start, i - start);
+    start = i + 1;
+    ++n_lines;
+    if (!line.empty()) {
+      char last = line.back();
+      if (last == '.' || last == '\'' || last == '"' || last == '!' || last == '?') ++punct_lines;
+    }
+    if (static_cast<double>(CountChars(line)) <= short_len) ++short_lines;
+    if (!PyStrip(line).empty()) s.dups.Add(line);
+  }
+  const double lines = static_cast<double>(n_lines);
+  double punct_ratio = static_cast<double>(punct_lines) / lines;
+  c.Metric("line_punct_ratio", punct_ratio);
+  if (p.line_punct_thr && punct_ratio <= *p.line_punct_thr &&
+      !(punct_ratio == 0 && p.line_punct_exclude_zero)) {
+    if (c.Fail(P, "line_punct_ratio",
+               "fraction of lines ending with punctuation " + Num(punct_ratio) +
+                   " <= " + Num(*p.line_punct_thr))) {
+      return true;
+    }
+  }
+  double short_ratio = static_cast<double>(short_lines) / lines;
+  c.Metric("short_line_ratio", short_ratio);
+  if (p.short_line_thr && short_ratio >= *p.short_line_thr) {
+    if (c.Fail(P, "short_line_ratio",
+               "fraction of lines with at most " + Num(short_len) + " characters " +
+                   Num(short_ratio) + " >= " + Num(*p.short_line_thr))) {
+      return true;
+    }
+  }
+  const double newlines = static_cast<double>(n_lines - 1);
+  double dup_ratio = Ratio(static_cast<double>(s.dups.dup_chars),
+                           static_cast<double>(CountChars(text)) - newlines);
+  c.Metric("char_dup_ratio", dup_ratio);
+  if (p.char_duplicates_ratio && dup_ratio >= *p.char_duplicates_ratio) {
+    if (c.Fail(P, "char_dup_ratio",
+               "characters in duplicated lines " + Num(dup_ratio) +
+                   " >= " + Num(*p.char_duplicates_ratio))) {
+      return true;
+    }
+  }
+  if (p.new_line_ratio) {
+    const WordStats& ws = Analyze(text, false, c);
+    double list_ratio = Ratio(newlines, static_cast<double>(ws.words));
+    c.Metric("list_ratio", list_ratio);
+    if (list_ratio > *p.new_line_ratio) {
+      if (c.Fail(P, "list_ratio",
+                 "newlines per word " + Num(list_ratio) + " > " + Num(*p.new_line_ratio))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void RefEngine::Evaluate(std::string_view text, bool stop_at_first, bool collect_metrics,
+                         Evaluation* out) const {
+  Scratch& scratch = *scratch_;
+  out->failures.clear();
+  out->reports.clear();
+  out->text_changed = false;
+  out->new_text.clear();
+  out->c4_lines_removed = 0;
+  scratch.analyzed = false;
+  Ctx c{rules_, stop_word_hashes_, stop_at_first, collect_metrics, scratch, out};
+  std::string_view current = text;
+  for (Preset preset : rules_.presets) {
+    if (collect_metrics) {
+      out->reports.push_back(PresetReport{preset, {}});
+      c.report = &out->reports.back();
+    }
+    bool stop = false;
+    switch (preset) {
+      case Preset::kGopherQuality:
+        stop = GopherQuality(current, c);
+        break;
+      case Preset::kGopherRepetition:
+        stop = GopherRepetition(current, c);
+        break;
+      case Preset::kC4: {
+        size_t before = out->failures.size();
+        stop = C4(current, c);
+        if (out->failures.size() > before) {
+          // A document-level C4 failure: the document is gone in drop mode; in
+          // annotate mode later presets see the unmodified text.
+          stop = stop_at_first;
+        } else if (out->text_changed) {
+          current = out->new_text;
+          scratch.analyzed = false;
+        }
+        break;
+      }
+      case Preset::kFineWeb:
+        stop = FineWeb(current, c);
+        break;
+    }
+    if (stop && stop_at_first) return;
+  }
+}
+
+}  // namespace winnow::quality_ref

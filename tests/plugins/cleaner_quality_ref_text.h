@@ -1,0 +1,274 @@
+// cleaner_quality_ref_text.h — FROZEN COPY of quality_text.h before the speed rewrite (test
+// oracle). character classes and the word tokeniser used by cleaner/quality.
+//
+// datatrove's quality filters split English text into words with spaCy's blank
+// English tokenizer (datatrove.utils.word_tokenizers.SpaCyTokenizer("en")) and
+// then drop whitespace tokens. This file re-implements the parts of that
+// tokenizer that change the measured values: whitespace splitting (Python's
+// str.isspace), prefix/suffix punctuation, the period rules, infixes (hyphens
+// between letters, ellipses, "a,b", "lower.Upper", "a/b"), English contractions
+// and abbreviations (tokenizer exceptions) and URLs kept whole. See README.md
+// ("Comparison with datatrove") for what is approximated.
+//
+// All functions take valid UTF-8 (the plugin validates first). Nothing here
+// allocates per word: the tokenizer reuses the caller's Scratch buffers.
+// Thread-safety: free functions are thread-safe; a Scratch is per thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace winnow::quality_ref {
+
+// Character class bits (see Classify).
+enum CharClass : uint32_t {
+  kSpace = 1u << 0,          // Python str.isspace()
+  kAlpha = 1u << 1,          // Python str.isalpha() (general category L*)
+  kLower = 1u << 2,          // Ll
+  kUpper = 1u << 3,          // Lu
+  kDigit = 1u << 4,          // ASCII 0-9 (spaCy's [0-9])
+  kUniDigit = 1u << 5,       // Nd (Python regex \d)
+  kDtPunct = 1u << 6,        // datatrove's PUNCTUATION_SET
+  kPunctCat = 1u << 7,       // general category P* (spaCy Token.is_punct)
+  kSentEnd = 1u << 8,        // spaCy Sentencizer default punct_chars
+  kPrefix = 1u << 9,         // a one-character spaCy prefix
+  kSuffix = 1u << 10,        // a one-character spaCy suffix
+  kQuote = 1u << 11,         // spaCy's quote characters
+  kIcon = 1u << 12,          // So except the degree sign
+  kHyphen = 1u << 13,        // - – — ~
+  kCurrency = 1u << 14,      // currency symbols
+  kPeriodBefore = 1u << 15,  // a '.' after this character is split off
+  kInfixSym = 1u << 16,      // : < > = /
+  kLineBreak = 1u << 17,     // Python str.splitlines() boundary (\r\n handled by callers)
+};
+
+extern const uint32_t kAsciiClasses[128];
+uint32_t ClassifySlow(uint32_t cp);
+
+// Classes of one code point.
+inline uint32_t Classify(uint32_t cp) {
+  return cp < 128 ? kAsciiClasses[cp] : ClassifySlow(cp);
+}
+
+// Decodes the code point at p (valid UTF-8), sets *len to its byte length.
+inline uint32_t DecodeUtf8(const unsigned char* p, int* len) {
+  uint32_t c = p[0];
+  if (c < 0x80) {
+    *len = 1;
+    return c;
+  }
+  if (c < 0xE0) {
+    *len = 2;
+    return ((c & 0x1F) << 6) | (p[1] & 0x3F);
+  }
+  if (c < 0xF0) {
+    *len = 3;
+    return ((c & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+  }
+  *len = 4;
+  return ((c & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+}
+
+// Number of code points (Python len()) of valid UTF-8.
+size_t CountChars(std::string_view s);
+
+// Python str.strip()/lstrip()/rstrip() with no argument.
+std::string_view PyStrip(std::string_view s);
+std::string_view PyLStrip(std::string_view s);
+std::string_view PyRStrip(std::string_view s);
+
+// Calls f(line) for every line of Python's str.splitlines() (no trailing empty
+// line after a final break; "" gives no lines). Returns the number of lines.
+template <class F>
+size_t ForEachSplitLine(std::string_view s, F&& f);
+
+// Token flags reported by the tokenizer.
+enum TokenFlag : uint32_t {
+  kTokNonSymbol = 1u << 0,  // some character is not in datatrove's PUNCTUATION_SET
+  kTokHasAlpha = 1u << 1,   // some character is a letter
+  kTokAllPunct = 1u << 2,   // every character is P* (spaCy is_punct)
+  kTokSentEnd = 1u << 3,    // the token is one sentencizer punctuation character
+};
+
+struct CharInfo {
+  uint32_t cp;
+  uint32_t cls;
+  uint32_t off;  // byte offset in the chunk
+};
+
+// Reusable buffers of one tokenizing thread.
+struct TokenizerScratch {
+  std::vector<CharInfo> chars;
+  std::vector<uint32_t> pieces;  // (begin, end, flags) triples in char indexes
+  std::vector<uint32_t> suffixes;
+};
+
+// A token handed to a sink: bytes, code point count and TokenFlag bits.
+struct TokenView {
+  std::string_view text;
+  uint32_t chars;
+  uint32_t flags;
+};
+
+// Splits `text` into words like datatrove's English word_tokenize and calls
+// sink(const TokenView&) for each, in order.
+class WordTokenizer {
+ public:
+  template <class Sink>
+  static void Tokenize(std::string_view text, TokenizerScratch& scratch, Sink&& sink) {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const size_t n = text.size();
+    size_t i = 0;
+    while (i < n) {
+      // Skip whitespace.
+      while (i < n) {
+        int len = 1;
+        uint32_t cp = p[i];
+        if (cp >= 0x80) cp = DecodeUtf8(p + i, &len);
+        if (!(Classify(cp) & kSpace)) break;
+        i += len;
+      }
+      if (i >= n) break;
+      size_t start = i;
+      bool ascii_word = true;
+      size_t others = 0;  // ASCII characters that are not letters or digits
+      while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+          uint32_t cls = AsciiClass(c);
+          if (cls & kSpace) break;
+          if (!(cls & (kAlpha | kDigit))) {
+            ascii_word = false;
+            ++others;
+          }
+          ++i;
+        } else {
+          others += 100;
+          int len;
+          uint32_t cp = DecodeUtf8(p + i, &len);
+          if (Classify(cp) & kSpace) break;
+          ascii_word = false;
+          i += len;
+        }
+      }
+      std::string_view chunk = text.substr(start, i - start);
+      if (others == 1 && chunk.size() >= 2 && TrySimpleSuffix(chunk, sink)) continue;
+      // Plain ASCII letters/digits: one token (the common case), unless a unit
+      // follows a number ("5km") or the chunk is a tokenizer exception.
+      uint32_t flags = kTokNonSymbol;
+      bool digit_then_alpha = false;
+      if (ascii_word) {
+        uint32_t prev = 0;
+        for (char c : chunk) {
+          uint32_t cls = AsciiClass(static_cast<unsigned char>(c));
+          if (cls & kAlpha) {
+            flags |= kTokHasAlpha;
+            if (prev & kDigit) digit_then_alpha = true;
+          }
+          prev = cls;
+        }
+      }
+      if (ascii_word && !digit_then_alpha && !IsSpecial(chunk)) {
+        sink(TokenView{chunk, static_cast<uint32_t>(chunk.size()), flags});
+        continue;
+      }
+      size_t count = SplitChunk(chunk, scratch);
+      const auto& pc = scratch.pieces;
+      for (size_t k = 0; k < count; ++k) {
+        uint32_t b = pc[3 * k], e = pc[3 * k + 1], fl = pc[3 * k + 2];
+        uint32_t boff = scratch.chars[b].off, eoff = scratch.chars[e].off;
+        sink(TokenView{chunk.substr(boff, eoff - boff), e - b, fl});
+      }
+    }
+  }
+
+  static uint32_t AsciiClass(unsigned char c) { return kAsciiClasses[c & 0x7F]; }
+
+  // Fast path for an ASCII word followed by one punctuation character ("word,",
+  // "end.", "3)"): emits the two tokens and returns true when spaCy would split
+  // it that way; false sends the chunk to the general path.
+  template <class Sink>
+  static bool TrySimpleSuffix(std::string_view chunk, Sink& sink) {
+    const size_t n = chunk.size();
+    auto last = static_cast<unsigned char>(chunk[n - 1]);
+    uint32_t lc = AsciiClass(last);
+    if (lc & (kAlpha | kDigit)) return false;  // the punctuation is not at the end
+    auto prev = static_cast<unsigned char>(chunk[n - 2]);
+    if (last == '.') {
+      // '.' splits after a lower-case letter or a digit (two capitals: general path).
+      if (!(AsciiClass(prev) & (kLower | kDigit))) return false;
+    } else if (!(lc & kSuffix) || last == '\'') {
+      return false;  // ' may start a clitic ('s); other symbols need the general rules
+    }
+    if (IsSpecial(chunk)) return false;
+    std::string_view word = chunk.substr(0, n - 1);
+    if (IsSpecial(word)) return false;
+    // Units after digits ("5m.", "5%,") and other digit suffixes: general path.
+    if (last != '.' && (AsciiClass(prev) & kDigit) && (lc & kCurrency)) return false;
+    uint32_t flags = kTokNonSymbol;
+    bool digit_then_unit = false;
+    for (size_t k = 0; k < word.size(); ++k) {
+      uint32_t c = AsciiClass(static_cast<unsigned char>(word[k]));
+      if (c & kAlpha) {
+        flags |= kTokHasAlpha;
+        if (k > 0 && (AsciiClass(static_cast<unsigned char>(word[k - 1])) & kDigit)) {
+          digit_then_unit = true;
+        }
+      }
+    }
+    if (digit_then_unit) return false;  // "5km," splits the unit too
+    sink(TokenView{word, static_cast<uint32_t>(word.size()), flags});
+    uint32_t pflags = 0;
+    if (!(lc & kDtPunct)) pflags |= kTokNonSymbol;
+    if (lc & kPunctCat) pflags |= kTokAllPunct;
+    if (lc & kSentEnd) pflags |= kTokSentEnd;
+    sink(TokenView{chunk.substr(n - 1), 1, pflags});
+    return true;
+  }
+  // True when `chunk` could be a tokenizer exception (cheap pre-filter).
+  static bool MaybeSpecial(std::string_view chunk);
+  // True when `chunk` is a tokenizer exception.
+  static bool IsSpecial(std::string_view chunk);
+
+ private:
+  // Splits one whitespace-free chunk into scratch.pieces; returns the number of tokens.
+  static size_t SplitChunk(std::string_view chunk, TokenizerScratch& scratch);
+};
+
+template <class F>
+size_t ForEachSplitLine(std::string_view s, F&& f) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t count = 0, start = 0, i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    size_t brk_len = 0;
+    if (c == '\n' || c == '\v' || c == '\f' || (c >= 0x1C && c <= 0x1E)) {
+      brk_len = 1;
+    } else if (c == '\r') {
+      brk_len = (i + 1 < n && p[i + 1] == '\n') ? 2 : 1;
+    } else if (c == 0xC2 && i + 1 < n && p[i + 1] == 0x85) {
+      brk_len = 2;  // U+0085
+    } else if (c == 0xE2 && i + 2 < n && p[i + 1] == 0x80 &&
+               (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+      brk_len = 3;  // U+2028, U+2029
+    }
+    if (brk_len) {
+      f(s.substr(start, i - start));
+      ++count;
+      i += brk_len;
+      start = i;
+    } else {
+      ++i;
+    }
+  }
+  if (start < n) {
+    f(s.substr(start));
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace winnow::quality_ref
