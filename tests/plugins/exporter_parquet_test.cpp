@@ -599,3 +599,18 @@ TEST_CASE("winnow run: same bytes for 1 and 4 threads, schema from the first non
     }
   }
 }
+
+TEST_CASE("under MPI each rank writes its own file and rank 0 a manifest", "[parquet]") {
+  auto h = PluginHarness::Create("exporter/parquet", R"({"path": "d/part.parquet"})");
+  REQUIRE(h.ok());
+  (*h)->SetRank(0, 2);
+  auto out = (*h)->RunExporter(FlatRows(5));
+  REQUIRE(out.ok());
+  REQUIRE(out->outputs.size() == 1);
+  CHECK(fs::path(out->outputs[0]).filename() == "part-rank00000.parquet");
+  CHECK(ReadBack(out->outputs[0]).size() == 5);
+  auto manifest = Value::Parse(
+      winnow::testing::ReadText((*h)->work_dir() / "out" / "d" / "part.manifest.json"));
+  REQUIRE(manifest.ok());
+  CHECK(manifest->find("rows")->as_int() == 5);
+}
