@@ -144,8 +144,11 @@ echo "chains: rows in clusters of >= 10 rows $big, label rounds under MPI ${roun
 if [ "$big" -lt 200 ]; then
   echo "FAIL: the drift chains should form clusters of 10 or more rows"; fail=1
 fi
-if [ -z "$rounds" ] || [ "$rounds" -lt 2 ]; then
-  grep -i minhash "$WORK/chain-mpi.log" | head; echo "FAIL: expected several label rounds across ranks"; fail=1
+# Plain label propagation needs 8 rounds on these chains; pointer jumping (from
+# round 4) ends it in 5.
+if [ -z "$rounds" ] || [ "$rounds" -lt 4 ] || [ "$rounds" -gt 6 ]; then
+  grep -i minhash "$WORK/chain-mpi.log" | head
+  echo "FAIL: expected 4-6 label rounds (propagation, then pointer jumping)"; fail=1
 fi
 
 # exact_dedup save_index: rank 0 writes the same index file as one process.

@@ -33,6 +33,9 @@ constexpr size_t kEdgeWire = 28;   // row (12), neighbour row (12), neighbour's 
 constexpr size_t kLabelWire = 28;  // row (12), label row (12), label's holder u32
 constexpr size_t kCountWire = 20;  // label row (12), count u64
 constexpr size_t kSizeWire = 20;   // label row (12), component size u64
+// Label rounds after which pointer jumping starts (typical near-duplicate
+// data converges in fewer, without the extra messages).
+constexpr int64_t kJumpFrom = 4;
 
 // A row together with the rank that holds it.
 struct Node {
@@ -210,9 +213,12 @@ Result<std::unordered_map<RowId, ClusterInfo, RowIdHash>> DistributedCluster(Lsh
   // 4. Min-label propagation: a row's label starts as the lowest of itself
   //    and its neighbours; a row whose label dropped sends it to its
   //    neighbours' holders, until no label changes anywhere. Labels only
-  //    decrease, so this ends with every row labelled by its component's
-  //    lowest row (the row one process keeps), after at most diameter + 1
-  //    rounds.
+  //    decrease and always name a row of the same component, so this ends
+  //    with every row labelled by its component's lowest row (the row one
+  //    process keeps). Plain propagation needs diameter + 1 rounds; from
+  //    round kJumpFrom on (long chains), every row also asks its label's
+  //    holder for that row's label and takes it (pointer jumping), which
+  //    halves the remaining distance each round.
   std::vector<uint8_t> dirty(rows.size(), 0);
   for (size_t v = 0; v < rows.size(); ++v) {
     Local& row = rows[v];
@@ -221,6 +227,24 @@ Result<std::unordered_map<RowId, ClusterInfo, RowIdHash>> DistributedCluster(Lsh
     }
     dirty[v] = !(row.label.id == row.id);
   }
+  // Takes every (row, label, label's holder) in `recv` that lowers a label.
+  auto apply_labels = [&]() -> Status {
+    for (const std::string& in : recv) {
+      for (size_t at = 0; at < in.size(); at += kLabelWire) {
+        const RowId id = GetRow(in, at);
+        const uint32_t v = IndexOf(rows, id);
+        if (v >= rows.size() || !(rows[v].id == id)) {
+          return Status::Internal("minhash_dedup: label for a row this rank does not hold");
+        }
+        const RowId label = GetRow(in, at + 12);
+        if (label < rows[v].label.id) {
+          rows[v].label = Node{label, Get<uint32_t>(in, at + 24)};
+          dirty[v] = 1;
+        }
+      }
+    }
+    return Status::Ok();
+  };
   int64_t rounds = 0;
   for (;;) {
     std::vector<int64_t> changed = {0};
@@ -241,19 +265,33 @@ Result<std::unordered_map<RowId, ClusterInfo, RowIdHash>> DistributedCluster(Lsh
       }
     }
     WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, "label exchange", &send, &recv, kLabelWire));
+    WINNOW_RETURN_IF_ERROR(apply_labels());
+    if (rounds < kJumpFrom) continue;
+    // Pointer jumping: (label row, asking row, asking rank) to the label's
+    // holder, which answers (asking row, label of the label row, its holder).
+    for (const Local& row : rows) {
+      if (row.label.id == row.id) continue;
+      std::string& out = send[row.label.holder];
+      PutRow(&out, row.label.id);
+      PutRow(&out, row.id);
+      Put(&out, me);
+    }
+    WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, "label query", &send, &recv, kLabelWire));
     for (const std::string& in : recv) {
       for (size_t at = 0; at < in.size(); at += kLabelWire) {
-        const uint32_t v = IndexOf(rows, GetRow(in, at));
-        if (v >= rows.size() || !(rows[v].id == GetRow(in, at))) {
-          return Status::Internal("minhash_dedup: label for a row this rank does not hold");
+        const RowId asked = GetRow(in, at);
+        const uint32_t v = IndexOf(rows, asked);
+        if (v >= rows.size() || !(rows[v].id == asked)) {
+          return Status::Internal("minhash_dedup: label query for a row this rank does not hold");
         }
-        const RowId label = GetRow(in, at + 12);
-        if (label < rows[v].label.id) {
-          rows[v].label = Node{label, Get<uint32_t>(in, at + 24)};
-          dirty[v] = 1;
-        }
+        std::string& out = send[Get<uint32_t>(in, at + 24)];
+        PutRow(&out, GetRow(in, at + 12));
+        PutRow(&out, rows[v].label.id);
+        Put(&out, rows[v].label.holder);
       }
     }
+    WINNOW_RETURN_IF_ERROR(Exchange(comm, ctx, "label answer", &send, &recv, kLabelWire));
+    WINNOW_RETURN_IF_ERROR(apply_labels());
   }
   std::vector<uint8_t>().swap(dirty);
   std::vector<Node>().swap(adjacency);
