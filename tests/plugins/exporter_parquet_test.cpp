@@ -710,3 +710,12 @@ TEST_CASE("random nested rows round-trip through both readers", "[parquet]") {
     CheckBothReaders(e.file, rows);
   }
 }
+
+TEST_CASE("rows of the first batch without any member are rejected; the next batch infers",
+          "[parquet]") {
+  auto e = Export({"{}", R"({"gone": {}})", R"({"a": 1})", "{}"}, R"({"path": "nc.parquet"})", 2);
+  REQUIRE(e.out.rejects.size() == 2);
+  CHECK(e.out.rejects[0].reason == "parquet:no_columns");
+  CHECK(e.out.rejects[1].reason == "parquet:no_columns");
+  CheckBothReaders(e.file, {R"({"a": 1})", R"({"a": null})"});
+}

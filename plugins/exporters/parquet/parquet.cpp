@@ -265,12 +265,24 @@ class ParquetExporter final : public Exporter {
       bool has_rows = false;
       for (size_t i = 0; i < batch.rows.size() && !has_rows; ++i) has_rows = !batch.IsMarked(i);
       if (batch.seq == next_seq_) {
+        // If inference throws (out of memory), later batches must not wait forever.
+        struct Settle {
+          ParquetExporter* self;
+          bool armed = true;
+          ~Settle() {
+            if (!armed) return;
+            ++self->next_seq_;
+            while (self->settled_.erase(self->next_seq_) > 0) ++self->next_seq_;
+            self->cv_.notify_all();
+          }
+        } settle{this};
         if (has_rows) {
           auto s = pqw::WriterSchema::Make(pqw::InferFields(batch));
           if (s.ok()) {
             schema_ = std::make_shared<const pqw::WriterSchema>(std::move(s).value());
             ctx.Info("Parquet schema inferred from batch " + std::to_string(batch.seq) + ": " +
                      schema_->ToString());
+            settle.armed = false;
             cv_.notify_all();
             *out = schema_;
             return Status::Ok();
@@ -282,10 +294,7 @@ class ParquetExporter final : public Exporter {
                        "from; give `schema:` to write such rows.");
           }
         }
-        ++next_seq_;
-        while (settled_.erase(next_seq_) > 0) ++next_seq_;
-        cv_.notify_all();
-        return Status::Ok();
+        return Status::Ok();  // `settle` moves next_seq_ past this batch
       }
       if (!has_rows) {
         settled_.insert(batch.seq);
