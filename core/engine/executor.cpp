@@ -390,6 +390,12 @@ void Run::DriveStage(StepRt& s) {
   Status st = Guard([&] { return stage->Open(*s.ctx); });
   if (!st.ok()) return Fail(s, st);
   bool sequential = stage->mode() == StageMode::kSequential;
+  // LLM tasks spend Process() waiting for answers: each batch runs on a thread
+  // of its own, so the pool stays free for CPU work and the next batches'
+  // requests are already queued while a batch's last answers arrive (on one
+  // pool thread the provider's queue would drain at every batch boundary).
+  // Output order is unchanged (the window emits in seq order).
+  bool io_bound = s.node->kind == PluginKind::kTask;
   auto process = [this, &s](std::vector<BatchPtr> ins) -> Result<BatchPtr> {
     return Timed(s.stats.cpu_ns, [&]() -> Result<BatchPtr> {
       uint64_t seq = ins[0]->seq;
@@ -422,8 +428,9 @@ void Run::DriveStage(StepRt& s) {
         Emit(s, std::move(r).value());
         continue;
       }
-      win.Add(pool_.Submit(
-          [process, ins = std::move(ins)]() mutable { return process(std::move(ins)); }));
+      auto task = [process, ins = std::move(ins)]() mutable { return process(std::move(ins)); };
+      win.Add(io_bound ? std::async(std::launch::async, std::move(task))
+                       : pool_.Submit(std::move(task)));
       if (win.size() < window() && !win.FrontReady()) continue;
     } else if (ended && win.empty()) {
       break;
