@@ -17,9 +17,9 @@
 //   thread only hands responses over (they are parsed on the calling thread).
 //   Cache: <cache_dir>/llm/responses.sqlite (or `cache_path`), keyed by a
 //   hash of base_url and the exact request body (model, messages,
-//   parameters; never the API key), responses committed as they arrive in
-//   group commits every few milliseconds (WAL), so a re-run or a crashed run
-//   never pays twice.
+//   parameters; never the API key), responses committed as they arrive (WAL;
+//   what arrives during a commit goes into the next one), so a re-run or a
+//   crashed run never pays twice.
 //   Batch mode (`mode: batch`, flavor openai): the misses of one ChatMany call
 //   (deduplicated; custom_id = cache key) become one OpenAI Batch API job per
 //   50,000 requests (openai_batch.h): upload, create, poll, join by

@@ -77,17 +77,15 @@ void ResponseCache::Put(std::string key, std::string model, std::string response
     was_empty = queue_.empty();
     queue_.push_back({std::move(key), std::move(model), std::move(response)});
   }
-  // Only the first entry of a group wakes the writer (a wake-up per response
-  // costs the HTTP thread a context switch on a busy machine).
+  // Only an entry that finds the queue empty wakes the writer; what arrives
+  // while it commits is taken by its next transaction (no wake-up per
+  // response, no added delay: a crash loses only what is being committed).
   if (was_empty) queue_cv_.notify_one();
 }
 
 Status ResponseCache::Flush() {
   std::unique_lock<std::mutex> lock(queue_mu_);
-  ++flush_waiters_;
-  queue_cv_.notify_one();  // end the writer's gathering pause
   flushed_cv_.wait(lock, [this] { return queue_.empty() && writing_ == 0; });
-  --flush_waiters_;
   Status st = write_error_;
   write_error_ = Status::Ok();
   return st;
@@ -100,10 +98,6 @@ void ResponseCache::WriterLoop() {
       std::unique_lock<std::mutex> lock(queue_mu_);
       queue_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
       if (queue_.empty() && stop_) return;
-      // Gather what arrives in the next few milliseconds into the same
-      // transaction (group commit), unless someone waits for it.
-      queue_cv_.wait_for(lock, std::chrono::milliseconds(kGatherMs),
-                         [this] { return stop_ || flush_waiters_ > 0; });
       batch.swap(queue_);
       writing_ = batch.size();
     }

@@ -1,10 +1,9 @@
 // openai_cache.h — responses kept in SQLite so a re-run never pays twice.
 //
 // One table, llm_responses(key, model, response, created_at), in WAL mode.
-// Put() hands a response to a writer thread, which commits whatever arrives
-// within kGatherMs in one transaction (so the HTTP loop never waits for the
-// disk, and a crash loses at most the few milliseconds of responses not yet
-// committed);
+// Put() hands a response to a writer thread, which commits whatever has
+// arrived in one transaction (so the HTTP loop never waits for the disk, and
+// a crash loses at most the responses of the transaction being committed);
 // Flush() waits until everything handed over is committed. A second table,
 // llm_batch_jobs(set_key, file_id, batch_id, created_at), holds the Batch API
 // jobs of the offline mode; its writes are committed before they return.
@@ -59,7 +58,6 @@ class ResponseCache {
   Status DeleteJob(std::string_view set_key);
 
  private:
-  static constexpr int kGatherMs = 10;
   struct Entry {
     std::string key, model, response;
   };
@@ -78,7 +76,6 @@ class ResponseCache {
   std::condition_variable queue_cv_, flushed_cv_;
   std::deque<Entry> queue_;  // guarded by queue_mu_
   size_t writing_ = 0;       // entries taken by the writer, not yet committed
-  int flush_waiters_ = 0;    // threads in Flush()
   bool stop_ = false;
   Status write_error_;
   std::thread writer_;
