@@ -195,11 +195,12 @@ int main(int argc, char** argv) {
               schema->ToString().c_str());
 
   auto row = [&](const std::string& name, const Timing& t, const Timing& base, double out_mb) {
-    std::printf("%-44s %7.2f %7.0f %7.2f %8.0f%% %9.1f\n", name.c_str(), t.wall, size_mb / t.wall,
-                t.cpu, 100.0 * base.wall / t.wall, out_mb);
+    std::printf("%-50s %7.2f %7.0f %7.2f %9.0f %8.0f%% %8.0f%% %8.1f\n", name.c_str(), t.wall,
+                size_mb / t.wall, t.cpu, size_mb / t.cpu, 100.0 * base.wall / t.wall,
+                100.0 * base.cpu / t.cpu, out_mb);
   };
-  std::printf("%-44s %7s %7s %7s %9s %9s\n", "kernel, 1 thread, in memory (best of reps)", "wall s",
-              "MB/s", "cpu s", "vs base", "out MB");
+  std::printf("%-50s %7s %7s %7s %9s %9s %9s %8s\n", "kernel, 1 thread, in memory (best of reps)",
+              "wall s", "MB/s", "cpu s", "MB/cpu-s", "wall vs", "cpu vs", "out MB");
   Timing raw;
   simdjson::ondemand::parser parser;
   for (int r = 0; r < reps; ++r) {
@@ -267,8 +268,8 @@ int main(int argc, char** argv) {
       << extra;
     return yaml;
   };
-  std::printf("\n%-44s %7s %7s %7s %9s %9s\n", "winnow run (best of reps)", "wall s", "MB/s",
-              "cpu s", "vs jsonl", "out MB");
+  std::printf("\n%-50s %7s %7s %7s %9s %9s %9s %8s\n", "winnow run (best of reps; vs = vs jsonl)",
+              "wall s", "MB/s", "cpu s", "MB/cpu-s", "wall vs", "cpu vs", "out MB");
   fs::path out_dir = dir / "out";
   for (const auto& th : threads) {
     int n = std::atoi(th.c_str());
@@ -278,7 +279,7 @@ int main(int argc, char** argv) {
       Timing t = RunWinnow(winnow, jy, out_dir, n);
       if (t.wall < base.wall) base = t;
     }
-    row("source/jsonl -> exporter/jsonl, threads " + th, base, base,
+    row("jsonl -> exporter/jsonl, threads " + th, base, base,
         fs::file_size(out_dir / "out.jsonl", ec) / 1048576.0);
     for (const auto& codec : codecs) {
       fs::path py = yaml_for("pw_parquet_" + codec, "exporter/parquet",
@@ -288,7 +289,7 @@ int main(int argc, char** argv) {
         Timing t = RunWinnow(winnow, py, out_dir, n);
         if (t.wall < best.wall) best = t;
       }
-      row("source/jsonl -> exporter/parquet " + codec + ", threads " + th, best, base,
+      row("jsonl -> exporter/parquet " + codec + ", threads " + th, best, base,
           fs::file_size(out_dir / "out.parquet", ec) / 1048576.0);
     }
   }

@@ -485,8 +485,8 @@ struct Cursor {
     }
     return static_cast<uint8_t>(s[pos++]);
   }
-  std::string_view Blob() {
-    uint64_t n = U64();
+  std::string_view Blob() { return Take(U64()); }
+  std::string_view Take(uint64_t n) {
     if (!ok || n > s.size() - pos) {
       ok = false;
       return {};
@@ -652,7 +652,7 @@ class LocalDict {
 struct Scratch {
   std::vector<ColumnData> cols;
   std::vector<uint32_t> tmp, indices;
-  std::string levels, packed, z;
+  std::string levels, packed, z, page;
   LocalDict dict;
 };
 
@@ -787,21 +787,29 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
       }
     }
 
-    PutU32(out, static_cast<uint32_t>(c.def.size()));
-    PutU32(out, c.num_values);
-    PutU64(out, levels.size());
-    PutU64(out, levels.size() + values.size());
-    const size_t page_at = out->size();
-    out->append(levels);
-    out->append(values);
     uint8_t flags = 0;
     const bool dict_poor = !want_dict || local.size() * 2 > c.num_values;
+    // Pages that will most likely be written PLAIN are compressed here, in
+    // parallel; their uncompressed values then need not travel to Write.
     const bool compress = options.codec != parquet::Codec::kUncompressed && dict_poor;
     if (want_dict) flags |= 1;
     if (compress) flags |= 2;
     if (want_stats) flags |= 4;
     if (want_stats && has_minmax) flags |= 8;
+    if (compress) {
+      std::string& page = scratch.page;
+      page.assign(levels);
+      page.append(values);
+      z.clear();
+      WINNOW_RETURN_IF_ERROR(parquet::Compress(options.codec, page, &z, options.level));
+    }
+    PutU32(out, static_cast<uint32_t>(c.def.size()));
+    PutU32(out, c.num_values);
     out->push_back(static_cast<char>(flags));
+    PutU64(out, levels.size());
+    PutU64(out, values.size());
+    out->append(levels);
+    if (!compress) out->append(values);
     if (want_dict) {
       PutU32(out, static_cast<uint32_t>(local.size()));
       PutU64(out, local.bytes());
@@ -818,15 +826,7 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
       PutU64(out, 4 * indices.size());
       out->append(reinterpret_cast<const char*>(indices.data()), 4 * indices.size());
     }
-    if (compress) {
-      // Compress straight from the page bytes in `out` (into a scratch buffer:
-      // `out` may move while it grows).
-      z.clear();
-      WINNOW_RETURN_IF_ERROR(parquet::Compress(
-          options.codec, std::string_view(*out).substr(page_at, levels.size() + values.size()), &z,
-          options.level));
-      PutBlob(out, z);
-    }
+    if (compress) PutBlob(out, z);
     if (want_stats) {
       PutU64(out, c.def.size() - c.num_values);
       if (has_minmax) {
@@ -873,12 +873,16 @@ Status ParseEncoded(std::string_view bytes, size_t num_columns, BatchView* out) 
     PageView& p = out->columns[i];
     p.num_levels = c.U32();
     p.num_values = c.U32();
-    uint64_t levels_size = c.U64();
-    p.page = c.Blob();
-    if (levels_size > p.page.size()) c.ok = false;
-    p.levels = p.page.substr(0, std::min<uint64_t>(levels_size, p.page.size()));
-    p.values = p.page.substr(p.levels.size());
     uint8_t flags = c.U8();
+    uint64_t levels_size = c.U64();
+    p.values_size = c.U64();
+    if (flags & 2) {
+      p.levels = c.Take(levels_size);
+    } else {
+      p.page = c.Take(levels_size + p.values_size);
+      p.levels = p.page.substr(0, std::min<uint64_t>(levels_size, p.page.size()));
+      p.values = p.page.substr(p.levels.size());
+    }
     if (flags & 1) {
       p.has_dict = true;
       p.dict_count = c.U32();

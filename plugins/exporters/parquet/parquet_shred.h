@@ -59,11 +59,14 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
 
 // One leaf column of an encoded batch (views into the serialised bytes).
 struct PageView {
-  uint32_t num_levels = 0;  // levels (= value slots, including nulls and empty lists)
-  uint32_t num_values = 0;  // non-null values
-  std::string_view page;    // levels then values: the uncompressed PLAIN page body
-  std::string_view levels;  // data page v1 level section (length-prefixed RLE runs)
-  std::string_view values;  // PLAIN values
+  uint32_t num_levels = 0;   // levels (= value slots, including nulls and empty lists)
+  uint32_t num_values = 0;   // non-null values
+  std::string_view levels;   // data page v1 level section (length-prefixed RLE runs)
+  uint64_t values_size = 0;  // bytes of the PLAIN values
+  // Unless has_compressed: levels then values, the uncompressed PLAIN page body
+  // (`page`), and the values alone (`values`). Empty when has_compressed.
+  std::string_view page;
+  std::string_view values;
   bool has_dict = false;
   uint32_t dict_count = 0;
   std::string_view dict_plain;    // PLAIN bytes of the distinct values

@@ -208,7 +208,7 @@ Status FileWriter::Add(const BatchView& batch) {
                      z, &ch.pages, &ch.uncompressed));
       ++ch.dict_pages;
     } else {
-      size_t usize = p.levels.size() + p.values.size();
+      size_t usize = p.levels.size() + p.values_size;
       std::string_view compressed;
       if (p.has_compressed) {
         compressed = p.compressed;
@@ -224,7 +224,7 @@ Status FileWriter::Add(const BatchView& batch) {
       ++ch.plain_pages;
     }
     ch.num_values += p.num_levels;
-    buffered_ += p.levels.size() + p.values.size();
+    buffered_ += p.levels.size() + p.values_size;
     if (p.has_stats) {
       ch.stats = true;
       ch.null_count += p.null_count;
