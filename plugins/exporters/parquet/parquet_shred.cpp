@@ -43,6 +43,7 @@ std::string_view JKindName(JKind k) {
 // Adaptor over winnow::Value.
 struct ValueAdaptor {
   using Node = const Value*;
+  static constexpr bool kUtf8Checked = false;  // Values may hold any bytes
   static JKind Type(Node n) {
     switch (n->type()) {
       case ValueType::kNull:
@@ -87,6 +88,7 @@ struct ValueAdaptor {
 // Adaptor over a simdjson DOM element (no copies of strings).
 struct DomAdaptor {
   using Node = simdjson::dom::element;
+  static constexpr bool kUtf8Checked = true;  // simdjson validated the whole document
   static JKind Type(const Node& n) {
     switch (n.type()) {
       case simdjson::dom::element_type::NULL_VALUE:
@@ -407,7 +409,7 @@ class Shredder {
       case Kind::kString: {
         if (t != JKind::kString) return Conflict(f, t);
         std::string_view s = A::Str(n);
-        if (!IsValidUtf8(s)) {
+        if (!A::kUtf8Checked && !IsValidUtf8(s)) {
           return Fail("parquet:invalid_utf8",
                       "Field '" + f.path + "' holds a string that is not valid UTF-8.");
         }
