@@ -7,24 +7,36 @@
 //   2. each preset alone, and all four together (gopher_repetition,
 //      gopher_quality, c4, fineweb), on the extracted texts, in drop mode (stop
 //      at the first failing rule) and annotate mode (every rule evaluated);
-//   3. with --harness, the whole plugins through the host's engine:
+//   3. the chain per document, with 1 and with 2 threads (documents split in
+//      contiguous halves): simdjson scan of the JSONL, CLD2 alone (the call
+//      cleaner/language makes), the four presets (drop mode), and CLD2 + the
+//      four presets; docs/s of wall time and docs per CPU-second (per core);
+//   4. with --harness, the whole plugins through the host's engine:
 //      cleaner/quality alone and cleaner/language (languages: [en]) followed by
 //      cleaner/quality, as documents per CPU-second (the harness runs 2 threads).
 //
-// Usage: quality_bench [--docs N] [--harness]
+// Usage: quality_bench [--docs N] [--harness] [--only LABEL]
 #include <simdjson.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "quality_rules.h"
 #include "winnow/value.h"
+
+#ifdef WINNOW_QUALITY_BENCH_CLD2
+#include <cld2/public/compact_lang_det.h>
+#include <cld2/public/encodings.h>
+#endif
 
 #ifdef WINNOW_QUALITY_BENCH_HARNESS
 // The harness reports problems through Catch2, so its part runs as a test case.
@@ -232,6 +244,108 @@ int main(int argc, char** argv) {
   run("fineweb", {Preset::kFineWeb}, true);
   run("all four, drop mode (stop at first failure)", all, false);
   run("all four, annotate mode (every rule)", all, true);
+
+  // 3. The chain, 1 and 2 threads.
+  if (only.empty() || only == "chain") {
+    // Runs body(thread, begin, end) on `threads` contiguous slices of n items;
+    // prints docs/s of wall time and docs per CPU-second (summed thread CPU time).
+    auto timed = [&](const char* label, int threads, size_t n, size_t docs,
+                     const std::function<void(int, size_t, size_t)>& body) {
+      std::vector<double> cpu(static_cast<size_t>(threads), 0.0);
+      double w0 = Now();
+      std::vector<std::thread> pool;
+      for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+          size_t b = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
+          size_t e = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
+          double c0 = ThreadCpuNow();
+          body(t, b, e);
+          cpu[static_cast<size_t>(t)] = ThreadCpuNow() - c0;
+        });
+      }
+      for (auto& th : pool) th.join();
+      double wall = Now() - w0;
+      double cpu_total = 0;
+      for (double c : cpu) cpu_total += c;
+      std::printf("threads %d: %-37s %10.0f docs/s  %10.0f docs/s per core (per CPU-s)\n", threads,
+                  label, static_cast<double>(docs) / wall, static_cast<double>(docs) / cpu_total);
+    };
+    // JSONL halves for the simdjson baseline.
+    std::vector<simdjson::padded_string> parts;
+    {
+      size_t mid = jsonl.find('\n', jsonl.size() / 2);
+      mid = mid == std::string::npos ? jsonl.size() : mid + 1;
+      parts.emplace_back(jsonl.substr(0, mid));
+      parts.emplace_back(jsonl.substr(mid));
+    }
+    RuleSet rs;
+    rs.presets = all;
+    Engine engine(rs);
+    std::atomic<size_t> kept{0};
+    // Evaluates documents [b, e) for which keep(i) holds; counts the kept ones.
+    auto quality_slice = [&](size_t b, size_t e, const std::function<bool(size_t)>& keep) {
+      auto scratch = Engine::NewScratch();
+      Evaluation ev;
+      size_t k = 0;
+      for (size_t i = b; i < e; ++i) {
+        if (keep && !keep(i)) continue;
+        engine.Evaluate(texts[i], true, false, *scratch, &ev);
+        k += ev.failures.empty();
+      }
+      kept += k;
+    };
+#ifdef WINNOW_QUALITY_BENCH_CLD2
+    auto cld2 = [&](std::string_view text) {
+      CLD2::Language lang3[3];
+      int percent3[3];
+      double score3[3];
+      int text_bytes = 0, valid_prefix = 0;
+      bool reliable = false;
+      return CLD2::ExtDetectLanguageSummaryCheckUTF8(
+          text.data(), static_cast<int>(std::min<size_t>(text.size(), INT32_MAX)), true, nullptr, 0,
+          lang3, percent3, score3, nullptr, &text_bytes, &reliable, &valid_prefix);
+    };
+#endif
+    for (int threads : {1, 2}) {
+      timed("baseline: simdjson scan", threads, parts.size(), 5 * texts.size(),
+            [&](int, size_t b, size_t e) {
+              simdjson::ondemand::parser parser;
+              for (int rep = 0; rep < 5; ++rep) {
+                for (size_t k = b; k < e; ++k) {
+                  simdjson::ondemand::document_stream stream;
+                  if (parser.iterate_many(parts[k], 1 << 20).get(stream)) return;
+                  for (auto doc : stream) {
+                    std::string_view t;
+                    if (doc["text"].get_string().get(t)) continue;
+                  }
+                }
+              }
+            });
+#ifdef WINNOW_QUALITY_BENCH_CLD2
+      std::atomic<size_t> english{0};
+      timed("baseline: CLD2 alone", threads, texts.size(), texts.size(),
+            [&](int, size_t b, size_t e) {
+              size_t en = 0;
+              for (size_t i = b; i < e; ++i) en += cld2(texts[i]) == CLD2::ENGLISH;
+              english += en;
+            });
+#endif
+      timed("quality, 4 presets (drop)", threads, texts.size(), texts.size(),
+            [&](int, size_t b, size_t e) { quality_slice(b, e, nullptr); });
+#ifdef WINNOW_QUALITY_BENCH_CLD2
+      kept = 0;
+      timed("CLD2 + quality, 4 presets (drop)", threads, texts.size(), texts.size(),
+            [&](int, size_t b, size_t e) {
+              quality_slice(b, e, [&](size_t i) { return cld2(texts[i]) == CLD2::ENGLISH; });
+            });
+      std::printf("           (%zu of %zu documents English, %zu of them kept)\n", english.load(),
+                  texts.size(), kept.load());
+#else
+      std::printf("threads %d: CLD2 not found at build time: language baselines skipped\n",
+                  threads);
+#endif
+    }
+  }
 
 #ifdef WINNOW_QUALITY_BENCH_HARNESS
   if (harness) {

@@ -195,19 +195,34 @@ std::string Num(double v) {
 // Non-overlapping count of "..." (Python str.count) plus "…".
 size_t CountEllipses(std::string_view t) {
   size_t n = 0;
-  for (size_t i = 0; i < t.size();) {
-    if (t[i] == '.') {
-      size_t j = i;
-      while (j < t.size() && t[j] == '.') ++j;
-      n += (j - i) / 3;
-      i = j;
-    } else {
-      ++i;
-    }
+  const char* p = t.data();
+  const size_t size = t.size();
+  for (size_t i = 0; i < size;) {
+    const void* dot = std::memchr(p + i, '.', size - i);
+    if (!dot) break;
+    i = static_cast<size_t>(static_cast<const char*>(dot) - p);
+    size_t j = i;
+    while (j < size && p[j] == '.') ++j;
+    n += (j - i) / 3;
+    i = j;
   }
   for (size_t pos = t.find("\xE2\x80\xA6"); pos != std::string_view::npos;
        pos = t.find("\xE2\x80\xA6", pos + 3)) {
     ++n;
+  }
+  return n;
+}
+
+// Occurrences of byte c.
+size_t CountByte(std::string_view t, char c) {
+  size_t n = 0;
+  const char* p = t.data();
+  const char* end = p + t.size();
+  while (p < end) {
+    const void* hit = std::memchr(p, c, static_cast<size_t>(end - p));
+    if (!hit) break;
+    ++n;
+    p = static_cast<const char*>(hit) + 1;
   }
   return n;
 }
@@ -237,8 +252,7 @@ struct Scratch {
   std::vector<uint32_t> tok_off;       // byte offset of each token
   std::vector<uint8_t> tok_flags;      // TokenFlag bits
   std::vector<uint64_t> prefix_hash;   // P[i] = polynomial hash of tokens [0, i) (lazy)
-  std::vector<uint8_t> mark;           // per n-gram position: kMulti / kEarlier / kDupAny
-  std::vector<uint32_t> slot_of;       // table slot of each position in the last pass
+  std::vector<uint8_t> mark;           // per n-gram position: kMultiA/B, kEarlier, kDupAny
   CountTable table;
   StringDupCounter dups;
   std::string lower;
@@ -308,10 +322,9 @@ void ScratchDeleter::operator()(Scratch* s) const {
 size_t ScratchBytes(const Scratch& s) {
   return (s.prefix_hash.capacity() + s.prefix_chars.capacity() + s.tok_hash.capacity()) *
              sizeof(uint64_t) +
-         (s.tok_off.capacity() + s.slot_of.capacity()) * sizeof(uint32_t) + s.tok_flags.capacity() +
-         s.mark.capacity() + s.table.Bytes() + s.dups.Bytes() +
-         s.tok.chars.capacity() * sizeof(CharInfo) + s.c4_out.capacity() + s.lower.capacity() +
-         s.line_buf.capacity();
+         s.tok_off.capacity() * sizeof(uint32_t) + s.tok_flags.capacity() + s.mark.capacity() +
+         s.table.Bytes() + s.dups.Bytes() + s.tok.chars.capacity() * sizeof(CharInfo) +
+         s.c4_out.capacity() + s.lower.capacity() + s.line_buf.capacity();
 }
 
 namespace {
@@ -443,7 +456,7 @@ bool GopherQuality(std::string_view text, Ctx& c) {
       }
     }
   }
-  double hashes = static_cast<double>(std::count(text.begin(), text.end(), '#'));
+  double hashes = static_cast<double>(CountByte(text, '#'));
   double hash_ratio = Ratio(hashes, n_words);
   double ellipsis_ratio = Ratio(static_cast<double>(CountEllipses(text)), n_words);
   c.Metric("hash_ratio", hash_ratio);
@@ -520,7 +533,10 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
     s.dups.Reset(16);
     size_t start = 0, i = 0;
     while (i < t.size()) {
-      if (t[i] == '\n' && i + 1 < t.size() && t[i + 1] == '\n') {
+      const void* nl = std::memchr(t.data() + i, '\n', t.size() - i);
+      if (!nl) break;
+      i = static_cast<size_t>(static_cast<const char*>(nl) - t.data());
+      if (i + 1 < t.size() && t[i + 1] == '\n') {
         size_t j = i;
         while (j < t.size() && t[j] == '\n') ++j;
         s.dups.Add(t.substr(start, i - start));
@@ -555,14 +571,13 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
     s.dups.Reset(16);
     size_t start = 0, i = 0;
     while (i < text.size()) {
-      if (text[i] == '\n') {
-        size_t j = i;
-        while (j < text.size() && text[j] == '\n') ++j;
-        s.dups.Add(text.substr(start, i - start));
-        start = i = j;
-      } else {
-        ++i;
-      }
+      const void* nl = std::memchr(text.data() + i, '\n', text.size() - i);
+      if (!nl) break;
+      i = static_cast<size_t>(static_cast<const char*>(nl) - text.data());
+      size_t j = i;
+      while (j < text.size() && text[j] == '\n') ++j;
+      s.dups.Add(text.substr(start, i - start));
+      start = i = j;
     }
     s.dups.Add(text.substr(start));
     double line_frac =
@@ -615,29 +630,54 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
     *storage = std::string(table == kTopNames ? "top_" : "dup_") + std::to_string(n) + "_gram";
     return storage->c_str();
   };
-  constexpr uint8_t kMulti = 1, kEarlier = 2, kDupAny = 4;
+  // mark[i] bits: kMultiA / kMultiB (alternating between top passes): the
+  // m-gram at i occurs twice or more, for the last top pass m; kEarlier: the
+  // n0-gram at i occurred before i; kDupAny: the n0-gram at i occurs twice or more.
+  constexpr uint8_t kMultiA = 1, kMultiB = 8, kEarlier = 2, kDupAny = 4;
   if (s.mark.size() < T + 1) s.mark.resize(T + 1);
-  if (s.slot_of.size() < T + 1) s.slot_of.resize(T + 1);
   uint8_t* mark = s.mark.data();
-  uint32_t* slot_of = s.slot_of.data();
+  // True when every m-gram at i .. i+k is marked with bit r (an n-gram with
+  // n = m + k can only occur twice when all of them do).
+  auto window = [&](uint64_t i, int k, uint8_t r) {
+    for (int j = 0; j <= k; ++j) {
+      if (!(mark[i + j] & r)) return false;
+    }
+    return true;
+  };
 
-  // Top n-grams. After a pass for m, kMulti marks the positions whose m-gram
-  // occurs twice or more; a later pass for n > m counts only those positions
-  // (the others start an n-gram that occurs once).
-  int filter_n = 0;
-  uint64_t filtered = 0;  // positions marked kMulti
+  // Top n-grams. A pass for n after a pass for m < n counts only the positions
+  // whose m-grams at i .. i+n-m all repeat (the others start an n-gram that
+  // occurs once).
+  int filter_n = 0;        // m of the last top pass (0: none)
+  uint8_t filter_bit = 0;  // its bit
+  uint64_t filtered = 0;   // positions marked by it
   for (const auto& [n, frac] : p.top_n_grams) {
     if (T < static_cast<uint64_t>(n)) continue;  // no n-grams: datatrove skips the rule
     set_n(n);
     const uint64_t count = T - n + 1;
     const bool use_filter = filter_n > 0 && filter_n < n;
+    const uint8_t R = filter_bit;
+    const uint8_t W = filter_bit == kMultiA ? kMultiB : kMultiA;
+    const int k = n - filter_n;
     s.table.Reset(use_filter ? filtered : count);
     uint32_t best_count = 0, best_first = 0;
+    uint64_t marked = 0;
     for (uint64_t i = 0; i < count; ++i) {
-      if (use_filter && !(mark[i] & kMulti)) continue;
-      uint32_t idx = s.table.Add(gram(i, n), static_cast<uint32_t>(i));
-      slot_of[i] = idx;
-      const auto& slot = s.table.At(idx);
+      uint8_t m = mark[i] & static_cast<uint8_t>(~W);
+      if (use_filter && !window(i, k, R)) {
+        mark[i] = m;
+        continue;
+      }
+      const auto& slot = s.table.At(s.table.Add(gram(i, n), static_cast<uint32_t>(i)));
+      if (slot.count >= 2) {
+        m |= W;
+        ++marked;
+        if (slot.count == 2) {
+          mark[slot.first] |= W;
+          ++marked;
+        }
+      }
+      mark[i] = m;
       if (slot.count > best_count || (slot.count == best_count && slot.first < best_first)) {
         best_count = slot.count;
         best_first = slot.first;
@@ -648,13 +688,9 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
       best_count = 1;
       best_first = 0;
     }
-    filtered = 0;
-    for (uint64_t i = 0; i < count; ++i) {
-      bool multi = (!use_filter || (mark[i] & kMulti)) && s.table.At(slot_of[i]).count >= 2;
-      mark[i] = multi ? kMulti : 0;
-      filtered += multi;
-    }
     filter_n = n;
+    filter_bit = W;
+    filtered = marked;
     // len(" ".join(ngram)) * count of the most common n-gram (first seen wins ties).
     double top_chars = static_cast<double>(C_[best_first + n] - C_[best_first] + (n - 1)) *
                        static_cast<double>(best_count);
@@ -676,7 +712,8 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
 
   // Duplicated n-grams. With n0 the smallest size: a position can only hit an
   // earlier n-gram (n >= n0) when its n0-gram occurred before (kEarlier), and
-  // only positions whose n0-gram occurs twice (kDupAny) can ever be hit.
+  // only positions whose n0-gram occurs twice (kDupAny) can ever be hit. The
+  // n0 pass itself skips positions whose top-pass m-grams do not all repeat.
   int n0 = 0;
   for (const auto& [n, frac] : p.dup_n_grams) {
     if (T >= static_cast<uint64_t>(n) && (n0 == 0 || n < n0)) n0 = n;
@@ -686,21 +723,26 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
   if (n0 > 0) {
     set_n(n0);
     const uint64_t count = T - n0 + 1;
-    s.table.Reset(count);
+    const bool use_filter = filter_n > 0 && filter_n <= n0;
+    const int k = n0 - filter_n;
+    s.table.Reset(use_filter ? filtered : count);
     for (uint64_t i = 0; i < count; ++i) {
-      uint32_t idx = s.table.Add(gram(i, n0), static_cast<uint32_t>(i));
-      slot_of[i] = idx;
-      bool earlier = s.table.At(idx).count >= 2;
-      mark[i] = earlier ? kEarlier : 0;
-      any_earlier |= earlier;
-    }
-    if (any_earlier) {
-      for (uint64_t i = 0; i < count; ++i) {
-        if (s.table.At(slot_of[i]).count >= 2) {
-          mark[i] |= kDupAny;
+      uint8_t m = mark[i] & static_cast<uint8_t>(~(kEarlier | kDupAny));
+      if (use_filter && !window(i, k, filter_bit)) {
+        mark[i] = m;
+        continue;
+      }
+      const auto& slot = s.table.At(s.table.Add(gram(i, n0), static_cast<uint32_t>(i)));
+      if (slot.count >= 2) {
+        m |= kEarlier | kDupAny;
+        any_earlier = true;
+        ++dup_any;
+        if (slot.count == 2) {
+          mark[slot.first] |= kDupAny;
           ++dup_any;
         }
       }
+      mark[i] = m;
     }
   }
   for (const auto& [n, frac] : p.dup_n_grams) {

@@ -7,6 +7,9 @@
 
 #include <array>
 #include <cstring>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -35,14 +38,19 @@ constexpr std::string_view kSpacyPunct = "…,:;!?¿؟¡()[]{}<>_#*&。？！，
 constexpr std::string_view kSpacyQuotes = "'\"”“`‘´’‚,„»«「」『』（）〔〕【】《》〈〉〈〉⟦⟧";
 // spaCy LIST_CURRENCY (single characters).
 constexpr std::string_view kSpacyCurrency =
-    "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻"
+    "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹"
+    "₺"
+    "₻"
     "₼"
     "₾"
     "₿";
 // spaCy Sentencizer.default_punct_chars (BMP part; the rest is listed below).
 constexpr std::string_view kSentencizerPunct =
     "!.?"
-    "։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖﹗！．"
+    "։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖"
+    "﹗"
+    "！"
+    "．"
     "？"
     "｡"
     "。";
@@ -487,6 +495,109 @@ size_t CountChars(std::string_view s) {
   }
   for (; i < n; ++i) cont += (static_cast<unsigned char>(p[i]) & 0xC0) == 0x80;
   return n - cont;
+}
+
+namespace {
+
+struct MaskWord {
+  uint64_t space, nonascii, alnum, alpha, digit;
+};
+
+#ifdef __AVX2__
+inline uint32_t InRange32(__m256i v, char lo, char hi) {
+  __m256i ge = _mm256_cmpgt_epi8(v, _mm256_set1_epi8(static_cast<char>(lo - 1)));
+  __m256i le = _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), v);
+  return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_and_si256(ge, le)));
+}
+
+inline MaskWord Classify64(const unsigned char* p) {
+  MaskWord m{};
+  for (int half = 0; half < 2; ++half) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * half));
+    const int sh = 32 * half;
+    m.space |= uint64_t{InRange32(v, 0x09, 0x0D) | InRange32(v, 0x1C, 0x20)} << sh;
+    m.nonascii |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(v))} << sh;
+    uint32_t digit = InRange32(v, '0', '9');
+    uint32_t alpha = InRange32(v, 'A', 'Z') | InRange32(v, 'a', 'z');
+    m.digit |= uint64_t{digit} << sh;
+    m.alpha |= uint64_t{alpha} << sh;
+    m.alnum |= uint64_t{digit | alpha} << sh;
+  }
+  return m;
+}
+#else
+inline MaskWord Classify64(const unsigned char* p) {
+  MaskWord m{};
+  for (int k = 0; k < 64; ++k) {
+    unsigned char c = p[k];
+    uint64_t bit = uint64_t{1} << k;
+    if (c >= 0x80) {
+      m.nonascii |= bit;
+      continue;
+    }
+    uint32_t cls = kAsciiClasses[c];
+    if (cls & kSpace) m.space |= bit;
+    if (cls & kDigit) m.digit |= bit;
+    if (cls & kAlpha) m.alpha |= bit;
+    if (cls & (kDigit | kAlpha)) m.alnum |= bit;
+  }
+  return m;
+}
+#endif
+
+}  // namespace
+
+void ByteMasks::Build(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  const size_t words = (n + 63) / 64;
+  space.resize(words);
+  stop.resize(words);
+  alnum.resize(words);
+  alpha.resize(words);
+  digit_alpha.resize(words);
+  uint64_t prev_digit = 0;
+  for (size_t w = 0; w < words; ++w) {
+    MaskWord m;
+    const size_t off = w * 64;
+    if (off + 64 <= n) {
+      m = Classify64(p + off);
+    } else {
+      unsigned char tail[64] = {};
+      std::memcpy(tail, p + off, n - off);
+      m = Classify64(tail);
+      m.nonascii |= ~uint64_t{0} << (n - off);  // bytes past the end stop a chunk
+    }
+    space[w] = m.space;
+    stop[w] = m.space | m.nonascii;
+    alnum[w] = m.alnum;
+    alpha[w] = m.alpha;
+    digit_alpha[w] = m.alpha & ((m.digit << 1) | (prev_digit >> 63));
+    prev_digit = m.digit;
+  }
+}
+
+size_t NextBreakCandidate(const unsigned char* p, size_t i, size_t n) {
+#ifdef __AVX2__
+  const __m256i lo = _mm256_set1_epi8(0x09), hi = _mm256_set1_epi8(0x0E);
+  const __m256i lo2 = _mm256_set1_epi8(0x1B), hi2 = _mm256_set1_epi8(0x1F);
+  const __m256i c2 = _mm256_set1_epi8(static_cast<char>(0xC2));
+  const __m256i e2 = _mm256_set1_epi8(static_cast<char>(0xE2));
+  for (; i + 32 <= n; i += 32) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    __m256i m = _mm256_or_si256(
+        _mm256_or_si256(_mm256_and_si256(_mm256_cmpgt_epi8(v, lo), _mm256_cmpgt_epi8(hi, v)),
+                        _mm256_and_si256(_mm256_cmpgt_epi8(v, lo2), _mm256_cmpgt_epi8(hi2, v))),
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, c2), _mm256_cmpeq_epi8(v, e2)));
+    uint32_t bits = static_cast<uint32_t>(_mm256_movemask_epi8(m));
+    if (bits) return i + static_cast<size_t>(__builtin_ctz(bits));
+  }
+#endif
+  for (; i < n; ++i) {
+    unsigned char c = p[i];
+    if ((c >= 0x0A && c <= 0x0D) || (c >= 0x1C && c <= 0x1E) || c == 0xC2 || c == 0xE2) return i;
+  }
+  return n;
 }
 
 bool FindSpecialHashed(std::string_view chunk, uint64_t hash) {

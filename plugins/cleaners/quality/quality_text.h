@@ -132,10 +132,62 @@ struct CharInfo {
 };
 
 // Reusable buffers of one tokenizing thread.
+// Byte-class bitmaps of a text, one bit per byte (64 bytes per word), built
+// with AVX2 where available: the tokenizer finds word boundaries and the
+// classes of a whole ASCII word with bit operations instead of a byte loop.
+struct ByteMasks {
+  std::vector<uint64_t> space;        // ASCII whitespace (Python isspace)
+  std::vector<uint64_t> stop;         // ASCII whitespace or a byte >= 0x80 (bits past the end set)
+  std::vector<uint64_t> alnum;        // [0-9A-Za-z]
+  std::vector<uint64_t> alpha;        // [A-Za-z]
+  std::vector<uint64_t> digit_alpha;  // a letter right after a digit
+  void Build(std::string_view text);
+};
+
+// First position >= i (and < n) whose bit is set in m, else n.
+inline size_t NextSetBit(const uint64_t* m, size_t words, size_t i, size_t n) {
+  size_t w = i >> 6;
+  if (w >= words) return n;
+  uint64_t bits = m[w] & (~uint64_t{0} << (i & 63));
+  while (!bits) {
+    if (++w >= words) return n;
+    bits = m[w];
+  }
+  size_t pos = (w << 6) + static_cast<size_t>(__builtin_ctzll(bits));
+  return pos < n ? pos : n;
+}
+// First position >= i whose bit is clear, else n (bits past the end are clear).
+inline size_t NextClearBit(const uint64_t* m, size_t words, size_t i, size_t n) {
+  size_t w = i >> 6;
+  if (w >= words) return n;
+  uint64_t bits = ~m[w] & (~uint64_t{0} << (i & 63));
+  while (!bits) {
+    if (++w >= words) return n;
+    bits = ~m[w];
+  }
+  size_t pos = (w << 6) + static_cast<size_t>(__builtin_ctzll(bits));
+  return pos < n ? pos : n;
+}
+// Number of set bits in [a, b).
+inline size_t CountBits(const uint64_t* m, size_t a, size_t b) {
+  if (a >= b) return 0;
+  size_t wa = a >> 6, wb = (b - 1) >> 6;
+  uint64_t first = ~uint64_t{0} << (a & 63);
+  uint64_t last = ~uint64_t{0} >> (63 - ((b - 1) & 63));
+  if (wa == wb) return static_cast<size_t>(__builtin_popcountll(m[wa] & first & last));
+  size_t c = static_cast<size_t>(__builtin_popcountll(m[wa] & first));
+  for (size_t w = wa + 1; w < wb; ++w) c += static_cast<size_t>(__builtin_popcountll(m[w]));
+  return c + static_cast<size_t>(__builtin_popcountll(m[wb] & last));
+}
+inline bool AnyBits(const uint64_t* m, size_t a, size_t b) {
+  return CountBits(m, a, b) != 0;
+}
+
 struct TokenizerScratch {
   std::vector<CharInfo> chars;
   std::vector<uint32_t> pieces;  // (begin, end, flags) triples in char indexes
   std::vector<uint32_t> suffixes;
+  ByteMasks masks;
 };
 
 // A token handed to a sink: bytes, code point count, TokenFlag bits and HashToken(text).
@@ -164,18 +216,36 @@ class WordTokenizer {
   static void Tokenize(std::string_view text, TokenizerScratch& scratch, Sink&& sink) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const size_t n = text.size();
+    ByteMasks& mk = scratch.masks;
+    mk.Build(text);
+    const size_t words = mk.space.size();
+    const uint64_t* space = mk.space.data();
+    const uint64_t* stop = mk.stop.data();
     size_t i = 0;
-    while (i < n) {
-      // Skip whitespace.
-      while (i < n) {
-        int len = 1;
-        uint32_t cp = p[i];
-        if (cp >= 0x80) cp = DecodeUtf8(p + i, &len);
+    while (true) {
+      // Skip whitespace (ASCII by bitmap, the rest decoded).
+      i = NextClearBit(space, words, i, n);
+      while (i < n && p[i] >= 0x80) {
+        int len;
+        uint32_t cp = DecodeUtf8(p + i, &len);
         if (!(Classify(cp) & kSpace)) break;
-        i += len;
+        i = NextClearBit(space, words, i + len, n);
       }
       if (i >= n) break;
-      size_t start = i;
+      const size_t start = i;
+      size_t e = NextSetBit(stop, words, start, n);
+      if (e == n || p[e] < 0x80) {
+        // A chunk of ASCII bytes ended by ASCII whitespace: classes from the bitmaps.
+        i = e;
+        const size_t len = e - start;
+        const size_t others = len - CountBits(mk.alnum.data(), start, e);
+        const bool has_alpha = AnyBits(mk.alpha.data(), start, e);
+        const bool digit_then_alpha = AnyBits(mk.digit_alpha.data(), start + 1, e);
+        EmitChunk(text.substr(start, len), others == 0, others, has_alpha, digit_then_alpha,
+                  scratch, sink);
+        continue;
+      }
+      // Non-ASCII bytes: decode every character.
       bool ascii_word = true;
       size_t others = 0;  // ASCII characters that are not letters or digits
       while (i < n) {
@@ -198,37 +268,44 @@ class WordTokenizer {
         }
       }
       std::string_view chunk = text.substr(start, i - start);
-      if (others == 1 && chunk.size() >= 2 && TrySimpleSuffix(chunk, sink)) continue;
-      // Plain ASCII letters/digits: one token (the common case), unless a unit
-      // follows a number ("5km") or the chunk is a tokenizer exception.
-      uint32_t flags = kTokNonSymbol;
-      bool digit_then_alpha = false;
+      bool has_alpha = false, digit_then_alpha = false;
       if (ascii_word) {
         uint32_t prev = 0;
         for (char c : chunk) {
           uint32_t cls = AsciiClass(static_cast<unsigned char>(c));
           if (cls & kAlpha) {
-            flags |= kTokHasAlpha;
+            has_alpha = true;
             if (prev & kDigit) digit_then_alpha = true;
           }
           prev = cls;
         }
       }
-      if (ascii_word && !digit_then_alpha) {
-        uint64_t h = HashToken(chunk.data(), chunk.size());
-        if (!IsSpecialHashed(chunk, h)) {
-          sink(TokenView{chunk, static_cast<uint32_t>(chunk.size()), flags, h});
-          continue;
-        }
+      EmitChunk(chunk, ascii_word, others, has_alpha, digit_then_alpha, scratch, sink);
+    }
+  }
+
+  // Emits the tokens of one whitespace-free chunk.
+  template <class Sink>
+  static void EmitChunk(std::string_view chunk, bool ascii_word, size_t others, bool has_alpha,
+                        bool digit_then_alpha, TokenizerScratch& scratch, Sink& sink) {
+    if (others == 1 && chunk.size() >= 2 && TrySimpleSuffix(chunk, sink)) return;
+    // Plain ASCII letters/digits: one token (the common case), unless a unit
+    // follows a number ("5km") or the chunk is a tokenizer exception.
+    if (ascii_word && !digit_then_alpha) {
+      uint64_t h = HashToken(chunk.data(), chunk.size());
+      if (!IsSpecialHashed(chunk, h)) {
+        uint32_t flags = kTokNonSymbol | (has_alpha ? kTokHasAlpha : 0u);
+        sink(TokenView{chunk, static_cast<uint32_t>(chunk.size()), flags, h});
+        return;
       }
-      size_t count = SplitChunk(chunk, scratch);
-      const auto& pc = scratch.pieces;
-      for (size_t k = 0; k < count; ++k) {
-        uint32_t b = pc[3 * k], e = pc[3 * k + 1], fl = pc[3 * k + 2];
-        uint32_t boff = scratch.chars[b].off, eoff = scratch.chars[e].off;
-        std::string_view piece = chunk.substr(boff, eoff - boff);
-        sink(TokenView{piece, e - b, fl, HashToken(piece.data(), piece.size())});
-      }
+    }
+    size_t count = SplitChunk(chunk, scratch);
+    const auto& pc = scratch.pieces;
+    for (size_t k = 0; k < count; ++k) {
+      uint32_t b = pc[3 * k], e = pc[3 * k + 1], fl = pc[3 * k + 2];
+      uint32_t boff = scratch.chars[b].off, eoff = scratch.chars[e].off;
+      std::string_view piece = chunk.substr(boff, eoff - boff);
+      sink(TokenView{piece, e - b, fl, HashToken(piece.data(), piece.size())});
     }
   }
 
@@ -286,12 +363,16 @@ class WordTokenizer {
   static size_t SplitChunk(std::string_view chunk, TokenizerScratch& scratch);
 };
 
+// Position of the next byte >= i that may start a line break (\n \v \f \r
+// \x1c-\x1e, or the lead bytes 0xC2 / 0xE2 of U+0085 / U+2028 / U+2029), else n.
+size_t NextBreakCandidate(const unsigned char* p, size_t i, size_t n);
+
 template <class F>
 size_t ForEachSplitLine(std::string_view s, F&& f) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   size_t count = 0, start = 0, i = 0;
-  while (i < n) {
+  while ((i = NextBreakCandidate(p, i, n)) < n) {
     unsigned char c = p[i];
     size_t brk_len = 0;
     if (c == '\n' || c == '\v' || c == '\f' || (c >= 0x1C && c <= 0x1E)) {
