@@ -75,8 +75,10 @@ Value ToValue(const YAML::Node& node, const std::string& path, const std::string
               MarkMap* marks) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return Value();
-    case YAML::NodeType::Scalar: return ScalarValue(node);
+    case YAML::NodeType::Undefined:
+      return Value();
+    case YAML::NodeType::Scalar:
+      return ScalarValue(node);
     case YAML::NodeType::Sequence: {
       Array arr;
       size_t i = 0;
@@ -103,14 +105,43 @@ Value ToValue(const YAML::Node& node, const std::string& path, const std::string
 }
 
 const std::set<std::string> kTopKeys = {"name", "description", "run", "llms", "steps"};
-const std::set<std::string> kRunKeys = {"threads", "batch_size", "output_dir",
-                                        "memory_mb", "rejects", "queue_batches",
-                                        "checkpoint"};
+const std::set<std::string> kRunKeys = {"threads", "batch_size",    "output_dir", "memory_mb",
+                                        "rejects", "queue_batches", "checkpoint"};
 const std::set<std::string> kStepKeys = {"name", "uses", "after", "with", "description"};
 const std::set<std::string> kLlmKeys = {"uses", "with", "description"};
 
 std::vector<std::string> SetToVector(const std::set<std::string>& s) {
   return std::vector<std::string>(s.begin(), s.end());
+}
+
+// True for key names that hold credentials: one of the words password,
+// passwd, secret, token, auth, apikey, or api/access/private + key, where words
+// are split at '_', '-', '.' and lower-to-upper case changes ("hf_token",
+// "apiKey", "X-Api-Key"; not "author", "max_tokens" or "tokenizer").
+bool LooksLikeSecretKey(const std::string& key) {
+  std::vector<std::string> words(1);
+  for (size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    if (c == '_' || c == '-' || c == '.' || c == ' ') {
+      if (!words.back().empty()) words.emplace_back();
+      continue;
+    }
+    bool upper = c >= 'A' && c <= 'Z';
+    if (upper && i > 0 && key[i - 1] >= 'a' && key[i - 1] <= 'z' && !words.back().empty()) {
+      words.emplace_back();
+    }
+    words.back().push_back(upper ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  static const std::set<std::string> kWords = {"password", "passwd", "secret",     "token",
+                                               "auth",     "apikey", "credential", "credentials"};
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (kWords.count(words[i])) return true;
+    if (words[i] == "key" && i > 0 &&
+        (words[i - 1] == "api" || words[i - 1] == "access" || words[i - 1] == "private")) {
+      return true;
+    }
+  }
+  return false;
 }
 
 class Checker {
@@ -137,13 +168,11 @@ class Checker {
 
   // Literal secrets are refused: they belong in the environment.
   void CheckSecrets(const Value& v, const std::string& path) {
-    static const std::regex kSecretKey(
-        "(api_?key|token|password|passwd|secret|access_key|auth)", std::regex::icase);
     if (v.is_object()) {
       for (const auto& [k, child] : v.as_object()) {
         std::string p = path.empty() ? k : path + "." + k;
         bool env_key = k.size() > 4 && k.compare(k.size() - 4, 4, "_env") == 0;
-        if (!env_key && child.is_string() && std::regex_search(k, kSecretKey)) {
+        if (!env_key && child.is_string() && LooksLikeSecretKey(k)) {
           Error(p, k,
                 "looks like a secret written into the pipeline file; secrets come from the "
                 "environment: name the variable instead with '" +
@@ -231,20 +260,22 @@ class Checker {
     int_key("memory_mb", &spec_->run.memory_mb, 1, 1 << 24);
     int_key("queue_batches", &spec_->run.queue_batches, 1, 1024);
     if (const Value* v = run->find("output_dir")) {
-      if (v->is_string()) spec_->run.output_dir = v->as_string();
-      else Error("run.output_dir", "output_dir", "expected a string");
+      if (v->is_string())
+        spec_->run.output_dir = v->as_string();
+      else
+        Error("run.output_dir", "output_dir", "expected a string");
     }
     if (const Value* v = run->find("checkpoint")) {
-      if (v->is_string() && (v->as_string() == "tasks" || v->as_string() == "all" ||
-                             v->as_string() == "none")) {
+      if (v->is_string() &&
+          (v->as_string() == "tasks" || v->as_string() == "all" || v->as_string() == "none")) {
         spec_->run.checkpoint = v->as_string();
       } else {
         Error("run.checkpoint", "checkpoint", "expected one of: tasks all none");
       }
     }
     if (const Value* v = run->find("rejects")) {
-      if (v->is_string() && (v->as_string() == "all" || v->as_string() == "errors" ||
-                             v->as_string() == "none")) {
+      if (v->is_string() &&
+          (v->as_string() == "all" || v->as_string() == "errors" || v->as_string() == "none")) {
         spec_->run.rejects = v->as_string();
       } else {
         Error("run.rejects", "rejects", "expected one of: all errors none");
@@ -279,8 +310,10 @@ class Checker {
         continue;
       }
       if (const Value* with = def.find("with")) {
-        if (with->is_object()) llm.with = *with;
-        else if (!with->is_null()) Error(path + ".with", "with", "expected a mapping");
+        if (with->is_object())
+          llm.with = *with;
+        else if (!with->is_null())
+          Error(path + ".with", "with", "expected a mapping");
       }
       spec_->llms.push_back(std::move(llm));
     }
@@ -339,16 +372,20 @@ class Checker {
           step.after.push_back(after->as_string());
         } else if (after->is_array()) {
           for (const auto& a : after->as_array()) {
-            if (a.is_string()) step.after.push_back(a.as_string());
-            else Error(path + ".after", "after", "expected step names");
+            if (a.is_string())
+              step.after.push_back(a.as_string());
+            else
+              Error(path + ".after", "after", "expected step names");
           }
         } else if (!after->is_null()) {
           Error(path + ".after", "after", "expected a step name or a list of step names");
         }
       }
       if (const Value* with = def.find("with")) {
-        if (with->is_object()) step.with = *with;
-        else if (!with->is_null()) Error(path + ".with", "with", "expected a mapping");
+        if (with->is_object())
+          step.with = *with;
+        else if (!with->is_null())
+          Error(path + ".with", "with", "expected a mapping");
       }
       spec_->steps.push_back(std::move(step));
     }
@@ -422,6 +459,14 @@ Status ApplyOverride(PipelineSpec* spec, const std::string& assignment) {
   std::string lhs = assignment.substr(0, eq);
   auto value = ParseYamlValue(assignment.substr(eq + 1));
   if (!value.ok()) return value.status();
+  std::string last_key = lhs.substr(lhs.rfind('.') == std::string::npos ? 0 : lhs.rfind('.') + 1);
+  bool env_key = last_key.size() > 4 && last_key.compare(last_key.size() - 4, 4, "_env") == 0;
+  if (!env_key && value->is_string() && LooksLikeSecretKey(last_key)) {
+    return Status::InvalidArgument("--set " + lhs +
+                                   "=...: looks like a secret on the command line (it would show "
+                                   "in the process list and shell history); set " +
+                                   lhs + "_env=VARIABLE_NAME and export the variable instead");
+  }
   std::vector<std::string> parts;
   size_t start = 0;
   while (true) {
@@ -445,7 +490,8 @@ Status ApplyOverride(PipelineSpec* spec, const std::string& assignment) {
     spec->raw.set("run", run);
     PipelineSpec tmp = *spec;
     Checker(&tmp, &diags).ParseRun(&run);
-    if (!diags.empty()) return Status::InvalidArgument("--set " + assignment + ": " + diags[0].message);
+    if (!diags.empty())
+      return Status::InvalidArgument("--set " + assignment + ": " + diags[0].message);
     spec->run = tmp.run;
     return Status::Ok();
   }

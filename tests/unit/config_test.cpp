@@ -54,8 +54,8 @@ TEST_CASE("YAML syntax errors name line and column") {
 }
 
 TEST_CASE("unknown plugins get a did-you-mean with the step's line") {
-  std::string out = Problems(
-      "name: x\nsteps:\n  - name: read\n    uses: source/jsnl\n    with: {paths: [a]}\n");
+  std::string out =
+      Problems("name: x\nsteps:\n  - name: read\n    uses: source/jsnl\n    with: {paths: [a]}\n");
   CHECK_THAT(out, Catch::Contains("p.yaml:4:5"));
   CHECK_THAT(out, Catch::Contains("did you mean 'source/jsonl'"));
 }
@@ -106,6 +106,26 @@ steps:
   CHECK_THAT(out, !Catch::Contains("sk-123"));
 }
 
+TEST_CASE("only credential-like key names count as secrets") {
+  std::string ok = Problems(R"(name: x
+steps:
+  - {name: read, uses: source/jsonl, with: {paths: [a]}}
+  - {name: t, uses: transform/template, with: {fields: {author: "{{a}}", tokens_note: "{{b}}", tokenizer: x}}}
+)");
+  CHECK_THAT(ok, !Catch::Contains("secret"));
+  for (const char* key : {"hf_token", "apiKey", "X-Api-Key", "db_password", "access_key", "auth"}) {
+    std::string out = Problems(std::string(R"(name: x
+steps:
+  - {name: read, uses: source/jsonl, with: {paths: [a]}}
+  - {name: t, uses: transform/template, with: {fields: {")") +
+                               key + R"(": "s3cr3t"}}}
+)");
+    INFO(key);
+    CHECK_THAT(out, Catch::Contains("looks like a secret"));
+    CHECK_THAT(out, !Catch::Contains("s3cr3t"));
+  }
+}
+
 TEST_CASE("duplicate step names and unknown top-level keys are refused") {
   std::string out = Problems(R"(name: x
 stpes: []
@@ -135,6 +155,10 @@ steps:
   CHECK_THAT(bad.message(), Catch::Contains("did you mean 'read'"));
   CHECK_FALSE(ApplyOverride(&*spec, "run.threads=-1").ok());
   CHECK_FALSE(ApplyOverride(&*spec, "nonsense").ok());
+  Status secret = ApplyOverride(&*spec, "read.api_key=sk-123");
+  CHECK_THAT(secret.message(), Catch::Contains("api_key_env"));
+  CHECK_THAT(secret.message(), !Catch::Contains("sk-123"));
+  CHECK(ApplyOverride(&*spec, "read.api_key_env=MY_KEY").ok());
 }
 
 TEST_CASE("YAML scalars keep their types; quoted ones stay strings") {
