@@ -200,6 +200,16 @@ TEST_CASE("fast shingling equals the reference tokenizer + ShingleHashes", "[min
     REQUIRE(check(s));
   }
   for (uint64_t seed = 1; seed <= 50; ++seed) REQUIRE(check(Para(seed, 400)));
+  // Contractions (and near misses) at every offset around the 32-byte blocks.
+  for (size_t pad = 0; pad < 70; ++pad) {
+    const std::string lead(pad, 'x');
+    for (const char* c : {"cannot", "gimme", "gonna", "gotta", "lemme", "wanna", "annot", "cannott",
+                          "xgonna", "summer"}) {
+      REQUIRE(check(lead + " " + c + " tail words here"));
+      REQUIRE(check(lead.substr(0, pad / 2) + " " + lead.substr(pad / 2) + " " + c));
+      REQUIRE(check(std::string(c) + " " + lead));
+    }
+  }
 }
 
 TEST_CASE("fast signer equals the scalar loop, including the unreduced range", "[minhash][fast]") {

@@ -125,33 +125,64 @@ void Shingler::TokenizeAscii(std::string_view text) {
   size_t tlen = static_cast<size_t>(o - t0);
   if (tlen > 0 && t0[tlen - 1] == ' ') --tlen;  // trailing space
 
-  // Pass 3: a word starts at 0 and after every ' '.
+  // Pass 3: a word starts at 0 and after every ' ' (words are separated by
+  // single spaces, so there are at most tlen / 2 + 1 of them).
   std::vector<uint32_t>& starts = tokens_.starts;
-  starts.clear();
-  if (tlen > 0) starts.push_back(0);
-  bool contraction = false;
+  starts.resize(tlen / 2 + 1);
+  uint32_t* st = starts.data();
+  size_t words = 0;
+  if (tlen > 0) st[words++] = 0;
   for (size_t j = 0; j < tlen; j += 32) {
     const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t0 + j));
     uint32_t sp =
         static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(cur, _mm256_set1_epi8(' ')))) &
         ValidMask(tlen - j);
     while (sp) {
-      starts.push_back(static_cast<uint32_t>(j + static_cast<size_t>(__builtin_ctz(sp)) + 1));
+      st[words++] = static_cast<uint32_t>(j + static_cast<size_t>(__builtin_ctz(sp)) + 1);
       sp &= sp - 1;
     }
   }
-  t.resize(tlen);  // shrinking keeps the capacity
-  for (size_t w = 0; w < starts.size(); ++w) {
-    const size_t len = tokens_.End(w) - starts[w];
-    if ((len == 5 || len == 6) && IsContraction(t0 + starts[w], len)) {
-      contraction = true;
-      break;
+  starts.resize(words);  // shrinking keeps the capacity
+  tlen_ = tlen;
+  // NLTK contractions (cannot, gimme, gonna, gotta, lemme, wanna) all have a
+  // doubled n, m or t at offsets 2-3: find those pairs with AVX2 and check the
+  // few words around them exactly.
+  bool contraction = false;
+  const __m256i nn = _mm256_set1_epi8('n'), mm = _mm256_set1_epi8('m'), tt = _mm256_set1_epi8('t');
+  for (size_t j = 0; j + 1 < tlen && !contraction; j += 32) {
+    const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t0 + j));
+    const __m256i next = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t0 + j + 1));
+    const __m256i letter =
+        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(cur, nn), _mm256_cmpeq_epi8(cur, mm)),
+                        _mm256_cmpeq_epi8(cur, tt));
+    uint32_t cand = static_cast<uint32_t>(_mm256_movemask_epi8(
+                        _mm256_and_si256(letter, _mm256_cmpeq_epi8(cur, next)))) &
+                    ValidMask(tlen - 1 - j);
+    while (cand) {
+      const size_t k = j + static_cast<size_t>(__builtin_ctz(cand));
+      cand &= cand - 1;
+      if (k < 2) continue;
+      const size_t start = k - 2;
+      if (start > 0 && t0[start - 1] != ' ') continue;
+      size_t len = 5;
+      if (start + 5 < tlen && t0[start + 5] != ' ') len = 6;
+      if (start + len < tlen && t0[start + len] != ' ') continue;
+      if (start + len <= tlen && IsContraction(t0 + start, len)) {
+        contraction = true;
+        break;
+      }
     }
   }
-  if (!contraction) return;
+  if (contraction) SplitContractions();
+}
+
+void Shingler::SplitContractions() {
   // Rare: rebuild with the contractions split ("cannot" -> "can not").
+  std::string& t = tokens_.text;
+  std::vector<uint32_t>& starts = tokens_.starts;
+  t.resize(tlen_);
   std::string rebuilt;
-  rebuilt.reserve(tlen + tlen / 4 + 8);
+  rebuilt.reserve(tlen_ + tlen_ / 4 + 40);
   std::vector<uint32_t> rstarts;
   rstarts.reserve(starts.size() + 8);
   for (size_t w = 0; w < starts.size(); ++w) {
@@ -167,6 +198,8 @@ void Shingler::TokenizeAscii(std::string_view text) {
       rebuilt.append(word);
     }
   }
+  tlen_ = rebuilt.size();
+  rebuilt.resize(tlen_ + 40);
   t.swap(rebuilt);
   starts.swap(rstarts);
 }
@@ -180,6 +213,7 @@ void Shingler::Shingles(std::string_view text, int n, bool whole_if_short,
     return;
   }
   TokenizeAscii(text);
+  tokens_.text.resize(tlen_);  // shrinking keeps the capacity
   out->clear();
   const size_t count = tokens_.size();
   const size_t ng = static_cast<size_t>(n);

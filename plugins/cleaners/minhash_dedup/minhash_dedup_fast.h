@@ -10,9 +10,11 @@
 //    punctuation and control characters with 8-byte shuffle tables; (2) drop
 //    repeated spaces and repeated '0's (digit runs); (3) word starts from the
 //    space bitmask. NLTK's contraction splits ("cannot" -> "can not") are
-//    applied afterwards. Each n-gram is then hashed with XXH64 like
-//    ShingleHashes. Documents with any byte >= 0x80 take the reference
-//    Tokenizer (ICU) unchanged.
+//    found through their doubled n/m/t (AVX2 compare of the text with itself
+//    shifted by one byte, exact check of the few candidates) and applied by
+//    rebuilding the words (rare). Each n-gram is then hashed with XXH64 like
+//    ShingleHashes. Documents with any byte >= 0x80 take the
+//    reference Tokenizer (ICU) unchanged.
 //  * Signer: on CPUs without AVX-512, an AVX2 kernel that keeps the datatrove
 //    permutation ((x*a+b) mod 2^64 mod 2^61-1) but takes the minimum over the
 //    partially reduced value offset so that a signed compare orders it (2 ops
@@ -53,10 +55,15 @@ class Shingler {
   size_t buffer_bytes() const { return mapped_.capacity() + tokens_.text.capacity(); }
 
  private:
+  // Words of an ASCII document without NLTK's contraction splits; leaves
+  // tokens_.text padded (its first tlen_ bytes are the words).
   void TokenizeAscii(std::string_view text);
+  // Splits "cannot" etc. in tokens_ (keeps the padding).
+  void SplitContractions();
 
   Tokenizer reference_;
   Tokens tokens_;
+  size_t tlen_ = 0;
   std::string mapped_;
   bool last_reference_ = false;
 };
