@@ -299,7 +299,9 @@ class GzipEncoder final : public AtomicFile::Encoder {
  public:
   explicit GzipEncoder(int level) {
     std::memset(&z_, 0, sizeof(z_));
-    deflateInit2(&z_, level == 0 ? 6 : level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    // zlib levels are 1-9; anything above is clamped rather than failing later.
+    deflateInit2(&z_, level <= 0 ? 6 : std::min(level, 9), Z_DEFLATED, 15 + 16, 8,
+                 Z_DEFAULT_STRATEGY);
   }
   ~GzipEncoder() override { deflateEnd(&z_); }
   Status Encode(std::string_view in, bool finish, std::string& out) override {

@@ -24,7 +24,8 @@ TEST_CASE("exporter/jsonl writes rows byte for byte") {
 }
 
 TEST_CASE("exporter/jsonl shards by rows and compresses by extension") {
-  auto h = PluginHarness::Create("exporter/jsonl", R"({"path": "s/part.jsonl.zst", "shard_rows": 4})");
+  auto h =
+      PluginHarness::Create("exporter/jsonl", R"({"path": "s/part.jsonl.zst", "shard_rows": 4})");
   REQUIRE(h.ok());
   auto out = (*h)->RunExporter(Rows(10), 3);
   REQUIRE(out.ok());
@@ -61,4 +62,14 @@ TEST_CASE("exporter/jsonl writes an empty file for an empty stream") {
   auto back = winnow::ReadFile((*h)->work_dir() / "out" / "empty.jsonl.gz");
   REQUIRE(back.ok());
   CHECK(back->empty());
+}
+
+TEST_CASE("exporter/jsonl refuses a zstd level for a gzip file") {
+  auto bad =
+      PluginHarness::Create("exporter/jsonl", R"({"path": "o.jsonl.gz", "compression_level": 15})");
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("gzip levels are 1-9"));
+  auto ok = PluginHarness::Create("exporter/jsonl",
+                                  R"({"path": "o.jsonl.zst", "compression_level": 15})");
+  CHECK(ok.ok());
 }

@@ -72,6 +72,11 @@ class JsonlExporter final : public Exporter {
 
   Status Init() override {
     if (config_.path.empty()) return ConfigError("path", "must not be empty");
+    if (config_.compression_level > 9 && CompressionFromPath(config_.path) == Compression::kGzip) {
+      return ConfigError("compression_level", "gzip levels are 1-9 (0 = default); " +
+                                                  std::to_string(config_.compression_level) +
+                                                  " is a zstd level");
+    }
     return Status::Ok();
   }
 
