@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <cstdlib>
 
 #include "dist/dist.h"
@@ -23,10 +24,26 @@ bool LaunchedByMpi() {
   return false;
 }
 
-std::unique_ptr<Distributed> MakeLocalDistributed() { return std::make_unique<LocalDistributed>(); }
+std::unique_ptr<Distributed> MakeLocalDistributed() {
+  return std::make_unique<LocalDistributed>();
+}
 
 #ifndef WINNOW_WITH_MPI
-std::unique_ptr<Distributed> InitDistributed(int*, char***) { return MakeLocalDistributed(); }
+// Without MPI, N copies started by mpirun/srun would each read all the input
+// and write the same files: refuse instead.
+std::unique_ptr<Distributed> InitDistributed(int*, char***) {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    const char* v = std::getenv(var);
+    if (v && std::atoi(v) > 1) {
+      std::fprintf(stderr,
+                   "winnow: started as one of %s processes (%s), but this build has no MPI "
+                   "support; install libopenmpi-dev, rebuild, or run a single process\n",
+                   v, var);
+      std::exit(2);
+    }
+  }
+  return MakeLocalDistributed();
+}
 #endif
 
 }  // namespace winnow::core
