@@ -133,3 +133,16 @@ TEST_CASE("exporter/openai_batch: prompt_field, messages_field, other endpoints,
                     .ok());
   }
 }
+
+TEST_CASE("exporter/openai_batch writes one file per rank under MPI", "[openai_batch]") {
+  auto h = PluginHarness::Create(
+      "exporter/openai_batch",
+      R"({"path":"req/batch.jsonl","model":"m","prompt_template":"{{text}}"})");
+  REQUIRE(h.ok());
+  (*h)->SetRank(2, 3);
+  auto out = (*h)->RunExporter({R"({"text":"a"})"});
+  INFO((out.ok() ? "" : out.status().message()));
+  REQUIRE(out.ok());
+  REQUIRE(out->outputs.size() == 1);
+  CHECK(std::filesystem::path(out->outputs[0]).filename() == "batch-rank00002.jsonl");
+}

@@ -19,6 +19,8 @@
 //  - A row whose prompt cannot be built (missing field) becomes a reject row
 //    (bad_request, with the reason) and is left out of the file.
 //  - Deterministic: the same rows and config give byte-identical files.
+//  - Under MPI every rank writes its own files ("-rank00001" before the
+//    extension); a Batch API job per file is what the API wants anyway.
 //  - Counters: requests_written, files.
 #include <atomic>
 #include <cstdio>
@@ -128,6 +130,15 @@ class OpenAiBatchExporter final : public Exporter {
   Status Open(Context& ctx) override {
     final_ = config_.path;
     if (final_.is_relative()) final_ = ctx.output_dir() / final_;
+    if (ctx.world() > 1) {  // one file set per rank: "batch.jsonl" -> "batch-rank00001.jsonl"
+      char rank[32];
+      std::snprintf(rank, sizeof(rank), "-rank%05d", ctx.rank());
+      std::string name = final_.filename().string();
+      size_t dot = name.find('.');
+      name = dot == std::string::npos || dot == 0 ? name + rank
+                                                  : name.substr(0, dot) + rank + name.substr(dot);
+      final_ = final_.parent_path() / name;
+    }
     tmp_dir_ = ctx.temp_dir() / "openai_batch";
     std::error_code ec;
     fs::create_directories(tmp_dir_, ec);
