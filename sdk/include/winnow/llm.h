@@ -74,6 +74,15 @@ class LlmProvider : public Plugin {
 //   llm:empty_response         a completion without text (refusal, content filter)
 //   llm:unsupported            a request the provider's flavor cannot express
 //   llm:cancelled              the run was stopped
+// and, for providers that use a batch API (llm/openai with mode: batch):
+//   llm:batch_failed           the job failed (its errors are in the message)
+//   llm:batch_expired, llm:batch_cancelled
+//                              the job ended before running the request
+//   llm:batch_timeout          the job was still running when the run stopped
+//                              waiting (a re-run resumes it)
+//   llm:batch_error            the job reported an error for the request
+//   llm:batch_missing_result   the job's output has no readable result for it
+//   llm:batch_http             submitting, polling or downloading failed
 // Tasks reject the row with batch.Fail(i, LlmFailureReason(st), LlmFailureDetail(st)).
 Status LlmError(StatusCode code, std::string_view reason, std::string_view message);
 // The reason code of a Status made by LlmError; "llm:error" for any other Status.
