@@ -3,9 +3,12 @@
 # also the plugins through the engine (see docs/performance.md).
 if(TARGET winnow_cleaner_quality)
   set(_quality_dir ${PROJECT_SOURCE_DIR}/plugins/cleaners/quality)
+  # The tests' frozen copy of the engine before the speed rewrite: same-run before/after.
+  set(_quality_ref_dir ${PROJECT_SOURCE_DIR}/tests/plugins)
   add_executable(quality_bench ${CMAKE_CURRENT_LIST_DIR}/quality_bench.cpp
-    ${_quality_dir}/quality_rules.cpp ${_quality_dir}/quality_text.cpp)
-  target_include_directories(quality_bench PRIVATE ${_quality_dir})
+    ${_quality_dir}/quality_rules.cpp ${_quality_dir}/quality_text.cpp
+    ${_quality_ref_dir}/cleaner_quality_ref_rules.cpp ${_quality_ref_dir}/cleaner_quality_ref_text.cpp)
+  target_include_directories(quality_bench PRIVATE ${_quality_dir} ${_quality_ref_dir})
   target_link_libraries(quality_bench PRIVATE winnow::sdk simdjson::simdjson ICU::uc
     PkgConfig::XXHASH Threads::Threads)
   if(CLD2_INCLUDE_DIR AND CLD2_LIBRARY AND CLD2_FULL_LIBRARY)

@@ -1,12 +1,15 @@
 // quality_bench — speed of cleaner/quality's presets on ~2 KB English documents.
 //
 // Documents: the AlpacaEval answers in ../shared/data/instructions, joined into
-// ~2 KB texts (one answer per line), written as JSONL and repeated to --docs.
+// ~2 KB texts (--doc-bytes; one answer per line), written as JSONL and repeated
+// to --docs.
 // Printed, one core, in the same run:
 //   1. baseline: raw simdjson on-demand scan of the file (extract "text");
 //   2. each preset alone, and all four together (gopher_repetition,
 //      gopher_quality, c4, fineweb), on the extracted texts, in drop mode (stop
-//      at the first failing rule) and annotate mode (every rule evaluated);
+//      at the first failing rule) and annotate mode (every rule evaluated),
+//      and the engine as it was before the speed rewrite (the tests' frozen
+//      copy) for a same-run before/after; per CPU-second of the thread;
 //   3. the chain per document, with 1 and with 2 threads (documents split in
 //      contiguous halves): simdjson scan of the JSONL, CLD2 alone (the call
 //      cleaner/language makes), the four presets (drop mode), and CLD2 + the
@@ -15,7 +18,7 @@
 //      cleaner/quality alone and cleaner/language (languages: [en]) followed by
 //      cleaner/quality, as documents per CPU-second (the harness runs 2 threads).
 //
-// Usage: quality_bench [--docs N] [--harness] [--only LABEL]
+// Usage: quality_bench [--docs N] [--doc-bytes N] [--harness] [--only LABEL]
 #include <simdjson.h>
 
 #include <atomic>
@@ -30,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "cleaner_quality_ref_rules.h"
 #include "quality_rules.h"
 #include "winnow/value.h"
 
@@ -151,26 +155,35 @@ TEST_CASE("harness chain") {
 int main(int argc, char** argv) {
   size_t n_docs = 20000;
   bool harness = false;
-  std::string only;  // --only LABEL: run one kernel line (for profiling)
+  std::string only;         // --only LABEL: run one kernel line (for profiling)
+  size_t doc_bytes = 2000;  // --doc-bytes N: about N bytes of text per document
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--docs") && i + 1 < argc) n_docs = std::stoul(argv[++i]);
     if (!std::strcmp(argv[i], "--harness")) harness = true;
     if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+    if (!std::strcmp(argv[i], "--doc-bytes") && i + 1 < argc) doc_bytes = std::stoul(argv[++i]);
   }
   std::vector<std::string> answers = Answers();
   if (answers.empty()) {
     std::fprintf(stderr, "no AlpacaEval answers under %s/instructions\n", SharedData().c_str());
     return 1;
   }
-  // ~2 KB documents: consecutive answers joined by newlines.
+  // ~2 KB documents: the lines of consecutive answers, a document ends at the
+  // first line break after doc_bytes * 0.9 bytes.
   std::vector<std::string> base;
   std::string cur;
   for (const auto& a : answers) {
-    if (!cur.empty()) cur += '\n';
-    cur += a;
-    if (cur.size() >= 1800) {
-      base.push_back(cur);
-      cur.clear();
+    size_t start = 0;
+    while (start <= a.size()) {
+      size_t nl = a.find('\n', start);
+      if (nl == std::string::npos) nl = a.size();
+      if (!cur.empty()) cur += '\n';
+      cur.append(a, start, nl - start);
+      start = nl + 1;
+      if (cur.size() >= doc_bytes * 9 / 10) {
+        base.push_back(cur);
+        cur.clear();
+      }
     }
   }
   std::string jsonl;
@@ -244,6 +257,21 @@ int main(int argc, char** argv) {
   run("fineweb", {Preset::kFineWeb}, true);
   run("all four, drop mode (stop at first failure)", all, false);
   run("all four, annotate mode (every rule)", all, true);
+  // The engine before the speed rewrite (the tests' frozen reference copy).
+  auto run_ref = [&](const char* label, bool annotate) {
+    if (!only.empty() && only != label) return;
+    RuleSet rs;
+    rs.presets = all;
+    winnow::quality_ref::RefEngine engine(rs);
+    Evaluation ev;
+    double t0 = ThreadCpuNow();
+    for (const auto& t : texts) engine.Evaluate(t, !annotate, annotate, &ev);
+    double dt = ThreadCpuNow() - t0;
+    std::printf("%-46s %12.0f docs/s  %8.1f MB/s\n", label, static_cast<double>(texts.size()) / dt,
+                static_cast<double>(total_bytes) / dt / 1e6);
+  };
+  run_ref("all four, drop mode, previous engine", false);
+  run_ref("all four, annotate mode, previous engine", true);
 
   // 3. The chain, 1 and 2 threads.
   if (only.empty() || only == "chain") {

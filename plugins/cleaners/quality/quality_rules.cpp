@@ -251,8 +251,11 @@ struct Scratch {
   std::vector<uint64_t> prefix_chars;  // C[i] = code points of tokens [0, i)
   std::vector<uint32_t> tok_off;       // byte offset of each token
   std::vector<uint8_t> tok_flags;      // TokenFlag bits
+  std::vector<uint32_t> chunk_off;     // byte offset of each whitespace-separated chunk
+  std::vector<uint32_t> chunk_chars;   // its code points
   std::vector<uint64_t> prefix_hash;   // P[i] = polynomial hash of tokens [0, i) (lazy)
   std::vector<uint8_t> mark;           // per n-gram position: kMultiA/B, kEarlier, kDupAny
+  std::vector<uint32_t> dup_pos;       // positions marked kDupAny, ascending
   CountTable table;
   StringDupCounter dups;
   std::string lower;
@@ -322,9 +325,12 @@ void ScratchDeleter::operator()(Scratch* s) const {
 size_t ScratchBytes(const Scratch& s) {
   return (s.prefix_hash.capacity() + s.prefix_chars.capacity() + s.tok_hash.capacity()) *
              sizeof(uint64_t) +
-         s.tok_off.capacity() * sizeof(uint32_t) + s.tok_flags.capacity() + s.mark.capacity() +
-         s.table.Bytes() + s.dups.Bytes() + s.tok.chars.capacity() * sizeof(CharInfo) +
-         s.c4_out.capacity() + s.lower.capacity() + s.line_buf.capacity();
+         (s.tok_off.capacity() + s.dup_pos.capacity() + s.chunk_off.capacity() +
+          s.chunk_chars.capacity()) *
+             sizeof(uint32_t) +
+         s.tok_flags.capacity() + s.mark.capacity() + s.table.Bytes() + s.dups.Bytes() +
+         s.tok.chars.capacity() * sizeof(CharInfo) + s.c4_out.capacity() + s.lower.capacity() +
+         s.line_buf.capacity();
 }
 
 namespace {
@@ -386,18 +392,26 @@ const WordStats& Analyze(std::string_view text, const Ctx& c) {
     s.tok_hash.clear();
     s.tok_off.clear();
     s.tok_flags.clear();
+    s.chunk_off.clear();
+    s.chunk_chars.clear();
     s.prefix_chars.clear();
     s.prefix_chars.push_back(0);
     uint64_t chars = 0;
     const char* base = text.data();
-    WordTokenizer::Tokenize(text, s.tok, [&](const TokenView& t) {
-      count(t);
-      s.tok_hash.push_back(t.hash);
-      chars += t.chars;
-      s.prefix_chars.push_back(chars);
-      s.tok_off.push_back(static_cast<uint32_t>(t.text.data() - base));
-      s.tok_flags.push_back(static_cast<uint8_t>(t.flags));
-    });
+    WordTokenizer::Tokenize(
+        text, s.tok,
+        [&](const TokenView& t) {
+          count(t);
+          s.tok_hash.push_back(t.hash);
+          chars += t.chars;
+          s.prefix_chars.push_back(chars);
+          s.tok_off.push_back(static_cast<uint32_t>(t.text.data() - base));
+          s.tok_flags.push_back(static_cast<uint8_t>(t.flags));
+        },
+        [&](size_t b, size_t, size_t chars) {
+          s.chunk_off.push_back(static_cast<uint32_t>(b));
+          s.chunk_chars.push_back(static_cast<uint32_t>(std::min<size_t>(chars, UINT32_MAX)));
+        });
   } else {
     WordTokenizer::Tokenize(text, s.tok, count);
   }
@@ -720,6 +734,7 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
   }
   bool any_earlier = false;
   uint64_t dup_any = 0;
+  s.dup_pos.clear();
   if (n0 > 0) {
     set_n(n0);
     const uint64_t count = T - n0 + 1;
@@ -744,6 +759,11 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
       }
       mark[i] = m;
     }
+    if (any_earlier) {
+      for (uint64_t i = 0; i < count; ++i) {
+        if (mark[i] & kDupAny) s.dup_pos.push_back(static_cast<uint32_t>(i));
+      }
+    }
   }
   for (const auto& [n, frac] : p.dup_n_grams) {
     uint64_t repeated = 0;
@@ -751,19 +771,23 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
       set_n(n);
       const uint64_t count = T - n + 1;
       s.table.Reset(dup_any);
-      uint64_t idx = 0;
-      while (idx < count) {
-        const uint8_t m = mark[idx];
-        if (m & kEarlier) {
-          if (s.table.Seen(gram(idx, n))) {
-            repeated += C_[idx + n] - C_[idx];
-            idx += n;
+      // datatrove's scan (a hit skips the n-gram, anything else moves one
+      // position), visiting only the kDupAny positions: the others neither hit
+      // nor get hit.
+      uint64_t next = 0;  // first position the scan has not skipped
+      for (uint32_t q : s.dup_pos) {
+        if (q >= count) break;
+        if (q < next) continue;
+        if (mark[q] & kEarlier) {
+          if (s.table.Seen(gram(q, n))) {
+            repeated += C_[q + n] - C_[q];
+            next = q + static_cast<uint64_t>(n);
             continue;
           }
-        } else if (m & kDupAny) {
-          s.table.Seen(gram(idx, n));  // inserts: a later position may repeat it
+        } else {
+          s.table.Seen(gram(q, n));  // inserts: a later position may repeat it
         }
-        ++idx;
+        next = q + 1;
       }
     }
     double ratio = Ratio(static_cast<double>(repeated), text_chars);
@@ -868,7 +892,10 @@ bool C4(std::string_view text, Ctx& c) {
   const uint32_t* tok_off = s.tok_off.data();
   const uint8_t* tok_flags = s.tok_flags.data();
   const size_t n_tokens = arrays ? s.tok_off.size() : 0;
-  size_t cursor = 0;
+  const uint32_t* chunk_off = s.chunk_off.data();
+  const uint32_t* chunk_chars = s.chunk_chars.data();
+  const size_t n_chunks = arrays ? s.chunk_off.size() : 0;
+  size_t cursor = 0, chunk_cursor = 0;
   uint64_t kept_tokens = 0;
   ForEachSplitLine(text, [&](std::string_view raw) {
     if (doc_failed) return;
@@ -884,9 +911,17 @@ bool C4(std::string_view text, Ctx& c) {
       tok_end = cursor;
     }
     bool edited = false;
-    // words = line.split()
+    // words = line.split(): the chunks of the line.
     size_t n_words = 0, longest = 0;
-    {
+    if (arrays) {
+      const size_t line_begin = static_cast<size_t>(line.data() - text.data());
+      const size_t line_end = line_begin + line.size();
+      while (chunk_cursor < n_chunks && chunk_off[chunk_cursor] < line_begin) ++chunk_cursor;
+      for (; chunk_cursor < n_chunks && chunk_off[chunk_cursor] < line_end; ++chunk_cursor) {
+        ++n_words;
+        longest = std::max<size_t>(longest, chunk_chars[chunk_cursor]);
+      }
+    } else {
       const auto* q = reinterpret_cast<const unsigned char*>(line.data());
       size_t i = 0;
       while (i < line.size()) {

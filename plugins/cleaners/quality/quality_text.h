@@ -212,8 +212,16 @@ inline bool IsSpecialHashed(std::string_view chunk, uint64_t hash) {
 // sink(const TokenView&) for each, in order.
 class WordTokenizer {
  public:
-  template <class Sink>
-  static void Tokenize(std::string_view text, TokenizerScratch& scratch, Sink&& sink) {
+  // No-op chunk callback.
+  struct NoChunks {
+    void operator()(size_t, size_t, size_t) const {}
+  };
+
+  // chunk(begin, end, chars) is called for every whitespace-separated chunk
+  // (Python's str.split() words) before its tokens.
+  template <class Sink, class ChunkSink = NoChunks>
+  static void Tokenize(std::string_view text, TokenizerScratch& scratch, Sink&& sink,
+                       ChunkSink&& chunk_sink = ChunkSink()) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const size_t n = text.size();
     ByteMasks& mk = scratch.masks;
@@ -241,6 +249,7 @@ class WordTokenizer {
         const size_t others = len - CountBits(mk.alnum.data(), start, e);
         const bool has_alpha = AnyBits(mk.alpha.data(), start, e);
         const bool digit_then_alpha = AnyBits(mk.digit_alpha.data(), start + 1, e);
+        chunk_sink(start, e, len);
         EmitChunk(text.substr(start, len), others == 0, others, has_alpha, digit_then_alpha,
                   scratch, sink);
         continue;
@@ -280,6 +289,7 @@ class WordTokenizer {
           prev = cls;
         }
       }
+      chunk_sink(start, i, CountChars(chunk));
       EmitChunk(chunk, ascii_word, others, has_alpha, digit_then_alpha, scratch, sink);
     }
   }
