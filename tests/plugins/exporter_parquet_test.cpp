@@ -719,3 +719,52 @@ TEST_CASE("rows of the first batch without any member are rejected; the next bat
   CHECK(e.out.rejects[1].reason == "parquet:no_columns");
   CheckBothReaders(e.file, {R"({"a": 1})", R"({"a": null})"});
 }
+
+TEST_CASE("a json column keeps free-form values as their JSON text", "[parquet]") {
+  std::vector<std::string> rows = {
+      R"({"id": 1, "meta": {"a": 1, "b": [true, null]}})",
+      R"({"id": 2, "meta": [1, "x", {"k": 0.5}]})",
+      R"({"id": 3, "meta": "plain \"string\""})",
+      R"({"id": 4, "meta": null})",
+      R"({"id": 5})",
+      R"({"id": 6, "meta": 2.5e-7, "other": 1})",
+  };
+  auto e = Export(rows, R"({"path": "j.parquet", "schema": {"id": "int64", "meta": "json"}})");
+  REQUIRE(e.out.rejects.empty());
+  // source/parquet keeps JSON-annotated columns as strings: parse them back.
+  auto ours = ReadBack(e.file);
+  REQUIRE(ours.size() == rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    Value want = *Value::Parse(rows[i]);
+    Value got = *Value::Parse(ours[i]);
+    const Value* text = got.find("meta");
+    REQUIRE(text);
+    const Value* expected = want.find("meta");
+    if (!expected || expected->is_null()) {
+      CHECK(text->is_null());
+      continue;
+    }
+    REQUIRE(text->is_string());
+    auto parsed = Value::Parse(text->as_string());
+    REQUIRE(parsed.ok());
+    std::string where;
+    INFO(text->as_string());
+    CHECK(Same(*expected, *parsed, &where));
+  }
+  // hyparquet parses JSON-annotated columns: the rows come back as they went in.
+  Value hy = Hyparquet(e.file);
+  if (!hy.is_null()) {
+    std::vector<Value> theirs(hy.find("rows")->as_array().begin(),
+                              hy.find("rows")->as_array().end());
+    std::vector<std::string> expected(rows.begin(), rows.end());
+    expected.back() = R"({"id": 6, "meta": 2.5e-7})";
+    CheckRows(expected, theirs, "hyparquet");
+  }
+  // json is accepted inside nested types too.
+  auto nested = Export({R"({"l": [{"x": 1}, [2], "s"]})"},
+                       R"({"path": "jl.parquet", "schema": {"l": "list<json>"}})");
+  REQUIRE(nested.out.rejects.empty());
+  auto back = ReadBack(nested.file);
+  REQUIRE(back.size() == 1);
+  CHECK(back[0] == R"({"l":["{\"x\":1}","[2]","\"s\""]})");
+}

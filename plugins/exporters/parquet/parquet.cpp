@@ -87,8 +87,9 @@ const ConfigSchema& ParquetOutSchema() {
           .Min(0)
           .Any("schema", &ParquetOutConfig::schema,
                "Columns of the file, as a list of {name, type} entries or a mapping from name "
-               "to type, where type is bool, int32, int64, float, double, string, list<T> or "
-               "struct<name:T,...>. Members outside the schema are left out. When absent, the "
+               "to type, where type is bool, int32, int64, float, double, string, json (any "
+               "value, stored as its JSON text), list<T> or struct<name:T,...>. Members outside "
+               "the schema are left out. When absent, the "
                "columns are inferred from the first batch that has rows, and rows with members "
                "outside them are rejected.")
           .Int("shard_bytes", &ParquetOutConfig::shard_bytes,

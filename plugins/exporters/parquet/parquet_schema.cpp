@@ -21,6 +21,8 @@ std::string_view KindName(Kind kind) {
       return "double";
     case Kind::kString:
       return "string";
+    case Kind::kJson:
+      return "json";
     case Kind::kList:
       return "list";
     case Kind::kStruct:
@@ -118,6 +120,9 @@ void Flatten(const Field& f, std::vector<parquet::SchemaElement>* out) {
     if (f.kind == Kind::kString) {
       e.converted_type = parquet::ConvertedType::kUtf8;
       e.logical_type.kind = parquet::LogicalType::Kind::kString;
+    } else if (f.kind == Kind::kJson) {
+      e.converted_type = parquet::ConvertedType::kJson;
+      e.logical_type.kind = parquet::LogicalType::Kind::kJson;
     }
     out->push_back(std::move(e));
     return;
@@ -195,6 +200,8 @@ struct TypeParser {
       f->kind = Kind::kDouble;
     } else if (lw == "string") {
       f->kind = Kind::kString;
+    } else if (lw == "json") {
+      f->kind = Kind::kJson;
     } else if (lw == "list") {
       f->kind = Kind::kList;
       f->children.assign(1, Field::Make("element", Kind::kNull));
@@ -221,7 +228,7 @@ struct TypeParser {
       if (!Expect('>')) return false;
     } else {
       error = "unknown type '" + std::string(w) + "' in \"" + std::string(s) +
-              "\"; use bool, int32, int64, float, double, string, list<T> or "
+              "\"; use bool, int32, int64, float, double, string, json, list<T> or "
               "struct<name:T,...>";
       return false;
     }
@@ -302,7 +309,7 @@ std::string TypeString(const Field& f) {
 }
 
 bool Unify(Field& into, const Field& other) {
-  if (other.kind == Kind::kNull) return true;
+  if (other.kind == Kind::kNull || into.kind == Kind::kJson) return true;
   if (into.kind == Kind::kNull) {
     into.kind = other.kind;
     into.children = other.children;

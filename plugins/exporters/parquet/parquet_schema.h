@@ -1,7 +1,8 @@
 // parquet_schema.h — the Parquet writer's column model.
 //
 // A WriterSchema is a tree of typed fields (the top-level members of a row):
-// scalars (bool, int32, int64, float, double, string), lists of one element
+// scalars (bool, int32, int64, float, double, string, and json: any value
+// stored as its JSON text in a STRING column annotated JSON), lists of one element
 // type, and structs of named members. Every field is OPTIONAL in the file, so a
 // null and a missing member are both written as null. Lists use the standard
 // three-level LIST layout (`<name> (LIST) { repeated group list { optional
@@ -26,6 +27,7 @@
 
 namespace winnow::pqw {
 
+// kJson: any JSON value, stored as its compact text in a STRING column annotated JSON.
 enum class Kind : uint8_t {
   kNull,
   kBool,
@@ -34,6 +36,7 @@ enum class Kind : uint8_t {
   kFloat,
   kDouble,
   kString,
+  kJson,
   kList,
   kStruct
 };
@@ -42,6 +45,10 @@ enum class Kind : uint8_t {
 std::string_view KindName(Kind kind);
 inline bool IsScalar(Kind k) {
   return k != Kind::kList && k != Kind::kStruct;
+}
+// Stored as BYTE_ARRAY (PLAIN: 4-byte length, then the bytes).
+inline bool IsByteArray(Kind k) {
+  return k == Kind::kString || k == Kind::kJson;
 }
 
 struct Field {

@@ -68,6 +68,7 @@ struct ValueAdaptor {
   static uint64_t BigUint(Node n) { return static_cast<uint64_t>(n->as_int()); }
   static double Dbl(Node n) { return n->as_number(); }
   static std::string_view Str(Node n) { return n->as_string(); }
+  static void Json(Node n, std::string* out) { n->AppendJson(*out); }
   static size_t Size(Node n) { return n->as_array().size(); }
   template <class F>
   static bool Elements(Node n, F&& f) {
@@ -124,6 +125,7 @@ struct DomAdaptor {
     }
   }
   static std::string_view Str(const Node& n) { return n.get_string().value_unsafe(); }
+  static void Json(const Node& n, std::string* out) { out->append(simdjson::minify(n)); }
   static size_t Size(const Node& n) {
     simdjson::dom::array arr(n.get_array().value_unsafe());
     return arr.size();
@@ -352,6 +354,19 @@ class Shredder {
       Nulls(f, r, d);
       return true;
     }
+    if (f.kind == Kind::kJson) {
+      // Any value, as its compact JSON text.
+      ColumnData& c = cols_[static_cast<size_t>(f.first_leaf)];
+      size_t at = c.values.size();
+      c.values.append(4, '\0');
+      A::Json(n, &c.values);
+      uint32_t len = static_cast<uint32_t>(c.values.size() - at - 4);
+      std::memcpy(c.values.data() + at, &len, 4);
+      c.rep.push_back(static_cast<uint8_t>(r));
+      c.def.push_back(static_cast<uint8_t>(f.def));
+      ++c.num_values;
+      return true;
+    }
     if (f.kind == Kind::kList) {
       if (t != JKind::kArray) return Conflict(f, t);
       if (A::Size(n) == 0) {
@@ -511,7 +526,7 @@ void EncodeLevels(const std::vector<uint8_t>& levels, int max_level, std::vector
 
 // Statistics form of a PLAIN value: strings lose their length prefix.
 std::string_view StatBytes(Kind kind, std::string_view plain) {
-  return kind == Kind::kString ? plain.substr(4) : plain;
+  return IsByteArray(kind) ? plain.substr(4) : plain;
 }
 
 bool IsNaN(Kind kind, std::string_view v) {
@@ -731,7 +746,7 @@ Status EncodeBatch(const WriterSchema& schema, const EncodeOptions& options, Bat
 
     // Walk the PLAIN values once: dictionary and statistics.
     const size_t width = leaf.kind == Kind::kInt32 || leaf.kind == Kind::kFloat ? 4
-                         : leaf.kind == Kind::kString                           ? 0
+                         : IsByteArray(leaf.kind)                               ? 0
                                                                                 : 8;
     bool want_dict = options.dictionary && leaf.kind != Kind::kBool && c.num_values > 0;
     const bool want_stats = leaf.max_rep == 0;

@@ -299,8 +299,7 @@ Status FileWriter::FlushRowGroup() {
     if (ch.stats) {
       parquet::Statistics s;
       s.null_count = ch.null_count;
-      bool short_enough =
-          leaf.kind != Kind::kString || (ch.min.size() <= 64 && ch.max.size() <= 64);
+      bool short_enough = !IsByteArray(leaf.kind) || (ch.min.size() <= 64 && ch.max.size() <= 64);
       if (ch.has_minmax && short_enough) {
         s.min_value = ch.min;
         s.max_value = ch.max;
