@@ -18,9 +18,16 @@
 //      cleaner/quality alone and cleaner/language (languages: [en]) followed by
 //      cleaner/quality, as documents per CPU-second (the harness runs 2 threads).
 //
+//   5. with --winnow PATH, `winnow run --threads 1|2` end to end on the JSONL
+//      file: source/jsonl -> exporter/jsonl (baseline), and source/jsonl ->
+//      cleaner/language -> cleaner/quality -> exporter/jsonl; wall docs/s and
+//      docs per CPU-second of the child process.
+//
 // Usage: quality_bench [--docs N] [--doc-bytes N] [--harness] [--only LABEL]
+//                      [--winnow build-X/bin/winnow]
 #include <simdjson.h>
 
+#include <sys/resource.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -157,11 +164,13 @@ int main(int argc, char** argv) {
   bool harness = false;
   std::string only;         // --only LABEL: run one kernel line (for profiling)
   size_t doc_bytes = 2000;  // --doc-bytes N: about N bytes of text per document
+  std::string winnow_bin;   // --winnow PATH: also run the pipelines end to end
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--docs") && i + 1 < argc) n_docs = std::stoul(argv[++i]);
     if (!std::strcmp(argv[i], "--harness")) harness = true;
     if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
     if (!std::strcmp(argv[i], "--doc-bytes") && i + 1 < argc) doc_bytes = std::stoul(argv[++i]);
+    if (!std::strcmp(argv[i], "--winnow") && i + 1 < argc) winnow_bin = argv[++i];
   }
   std::vector<std::string> answers = Answers();
   if (answers.empty()) {
@@ -384,6 +393,62 @@ int main(int argc, char** argv) {
 #else
   if (harness) std::printf("built without the harness: --harness ignored\n");
 #endif
+  // 5. End to end through the winnow binary.
+  if (!winnow_bin.empty()) {
+    fs::path dir = fs::temp_directory_path() / "winnow_quality_bench_e2e";
+    fs::create_directories(dir);
+    auto write_pipeline = [&](const char* name, const char* middle) {
+      fs::path yaml = dir / (std::string(name) + ".yaml");
+      std::ofstream(yaml) << "name: " << name << "\nrun:\n  output_dir: " << (dir / name).string()
+                          << "\nsteps:\n  - name: read\n    uses: source/jsonl\n    with:\n"
+                          << "      paths: " << file.string() << "\n"
+                          << middle << "  - name: write\n    uses: exporter/jsonl\n    with:\n"
+                          << "      path: out.jsonl\n";
+      return yaml;
+    };
+    fs::path identity = write_pipeline("identity", "");
+    fs::path chain = write_pipeline(
+        "chain",
+        "  - name: language\n    uses: cleaner/language\n    with:\n      languages: [en]\n"
+        "  - name: quality\n    uses: cleaner/quality\n    with:\n"
+        "      presets: [gopher_repetition, gopher_quality, c4, fineweb]\n");
+    fs::path language = write_pipeline(
+        "language",
+        "  - name: language\n    uses: cleaner/language\n    with:\n      languages: [en]\n");
+    fs::path quality =
+        write_pipeline("quality",
+                       "  - name: quality\n    uses: cleaner/quality\n    with:\n"
+                       "      presets: [gopher_repetition, gopher_quality, c4, fineweb]\n");
+    auto child_cpu = [] {
+      rusage ru;
+      getrusage(RUSAGE_CHILDREN, &ru);
+      return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+             static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+    };
+    for (int threads : {1, 2}) {
+      for (const auto& [label, yaml] :
+           {std::pair<const char*, fs::path>{"winnow run: jsonl -> jsonl", identity},
+            {"winnow run: language", language},
+            {"winnow run: quality (4 presets)", quality},
+            {"winnow run: language + quality", chain}}) {
+        std::string cmd = winnow_bin + " -q run " + yaml.string() + " --no-cache --threads " +
+                          std::to_string(threads) + " > " + (dir / "log.txt").string() + " 2>&1";
+        double c0 = child_cpu(), w0 = Now();
+        int rc = std::system(cmd.c_str());
+        double wall = Now() - w0, cpu = child_cpu() - c0;
+        if (rc != 0) {
+          std::printf("threads %d: %s failed (see %s)\n", threads, label,
+                      (dir / "log.txt").string().c_str());
+          continue;
+        }
+        std::printf("threads %d: %-37s %10.0f docs/s  %10.0f docs/s per core (per CPU-s)\n",
+                    threads, label, static_cast<double>(n_docs) / wall,
+                    static_cast<double>(n_docs) / cpu);
+      }
+    }
+    fs::remove_all(dir);
+  }
+
   fs::remove(file);
   return 0;
 }
