@@ -162,6 +162,11 @@ class FakeBatchApi {
     }
     return out;
   }
+  // The server loses every batch (as if the job belonged to another account).
+  void ForgetBatches() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& b : batches_) b.id = "gone-" + b.id;
+  }
   std::string metadata(size_t i) {
     std::lock_guard<std::mutex> lock(mu_);
     return batches_.at(i).metadata;
@@ -481,6 +486,34 @@ TEST_CASE("batch mode: a run killed between creating the batch and storing its i
   CHECK(fake.creates() == 1);  // found through GET /v1/batches, not created again
   CHECK(fake.uploads() == 1);
   CHECK(LogHas(ctx, "created by an interrupted run"));
+}
+
+TEST_CASE("batch mode: a stored job the server does not know is forgotten", "[llm_openai][batch]") {
+  FakeBatchApi fake;
+  TempDir dir;
+  std::vector<ChatRequest> reqs = {Ask("p"), Ask("q")};
+  fake.hold = true;
+  {
+    TestContext ctx(dir.path());
+    Provider llm(BatchConfig(fake, R"("batch_max_wait_s": 0.05)"), ctx);
+    REQUIRE(llm.open_status().ok());
+    (void)Run(*llm, reqs, ctx);
+  }
+  fake.ForgetBatches();
+  fake.hold = false;
+  TestContext ctx(dir.path());
+  Provider llm(BatchConfig(fake), ctx);
+  REQUIRE(llm.open_status().ok());
+  auto lost = Run(*llm, reqs, ctx);
+  REQUIRE_FALSE(lost[0].ok());
+  CHECK(LlmFailureReason(lost[0].status()) == "llm:batch_http");
+  CHECK(lost[0].status().message().find("does not exist on the server") != std::string::npos);
+  CHECK(fake.creates() == 1);
+  // The next run submits a new job and gets the answers.
+  auto again = Run(*llm, reqs, ctx);
+  REQUIRE(again[0].ok());
+  CHECK(again[1]->texts[0] == "echo: q");
+  CHECK(fake.creates() == 2);
 }
 
 TEST_CASE("batch mode: failed, expired and cancelled jobs give clear errors",

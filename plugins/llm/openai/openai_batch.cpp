@@ -209,6 +209,17 @@ class Job {
     std::string last_status;
     while (true) {
       auto r = Exchange(Request("GET", "/batches/" + UrlEncode(batch_id_)), "poll the batch");
+      if (!r.ok() && r.status().code() == StatusCode::kNotFound) {
+        // The server does not know the stored job (another account or
+        // endpoint, or deleted): forget it so that a re-run submits again
+        // instead of failing on it forever.
+        Status forgot = cache_.DeleteJob(set_key_);
+        if (!forgot.ok()) ctx_.Warn("could not forget batch job: " + forgot.message());
+        return LlmError(StatusCode::kNotFound, "llm:batch_http",
+                        "Batch API job " + batch_id_ + " does not exist on the server (" +
+                            r.status().message() +
+                            "); it was forgotten, so a re-run submits the requests again");
+      }
       if (!r.ok()) return r.status();
       auto info = ParseBatch(r->body);
       if (!info.ok()) {
