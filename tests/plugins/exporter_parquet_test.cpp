@@ -768,3 +768,16 @@ TEST_CASE("a json column keeps free-form values as their JSON text", "[parquet]"
   REQUIRE(back.size() == 1);
   CHECK(back[0] == R"({"l":["{\"x\":1}","[2]","\"s\""]})");
 }
+
+TEST_CASE("unknown_fields chooses between rejecting rows and dropping members", "[parquet]") {
+  std::vector<std::string> rows = {R"({"a": 1, "m": {"x": 1}})",
+                                   R"({"a": 2, "b": 3, "m": {"y": 2}})"};
+  auto dropped = Export(rows, R"({"path": "u.parquet", "unknown_fields": "drop"})", 1);
+  CHECK(dropped.out.rejects.empty());
+  CheckBothReaders(dropped.file, {R"({"a": 1, "m": {"x": 1}})", R"({"a": 2, "m": {"x": null}})"});
+  auto rejected = Export(rows, R"({"path": "u.parquet", "unknown_fields": "reject",
+                                   "schema": {"a": "int64", "m": "struct<x:int64>"}})");
+  REQUIRE(rejected.out.rejects.size() == 1);
+  CHECK(rejected.out.rejects[0].reason == "parquet:unknown_field");
+  CheckBothReaders(rejected.file, {R"({"a": 1, "m": {"x": 1}})"});
+}

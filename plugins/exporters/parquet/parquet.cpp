@@ -55,6 +55,7 @@ struct ParquetOutConfig {
   bool dictionary = true;
   int64_t dictionary_max_bytes = int64_t{1} << 20;
   Value schema;
+  std::string unknown_fields = "auto";
   int64_t shard_bytes = 0;
 };
 
@@ -92,6 +93,10 @@ const ConfigSchema& ParquetOutSchema() {
                "the schema are left out. When absent, the "
                "columns are inferred from the first batch that has rows, and rows with members "
                "outside them are rejected.")
+          .Enum("unknown_fields", &ParquetOutConfig::unknown_fields, {"auto", "reject", "drop"},
+                "What happens to members a row has but the schema lacks: reject fails the row "
+                "(parquet:unknown_field), drop writes the row without them. auto rejects with an "
+                "inferred schema and drops with a given one.")
           .Int("shard_bytes", &ParquetOutConfig::shard_bytes,
                "Start a new file (<stem>-00000.parquet, <stem>-00001.parquet, ...) after the "
                "row group that brings the current one to this many bytes (0 = one file).")
@@ -177,7 +182,8 @@ class ParquetExporter final : public Exporter {
     enc_.codec = codec_;
     enc_.level = static_cast<int>(config_.compression_level);
     enc_.dictionary = config_.dictionary;
-    enc_.ignore_unknown = given_;
+    enc_.ignore_unknown =
+        config_.unknown_fields == "drop" || (config_.unknown_fields == "auto" && given_);
     enc_.dictionary_max_bytes = static_cast<uint64_t>(config_.dictionary_max_bytes);
     return Status::Ok();
   }

@@ -322,8 +322,8 @@ class Shredder {
         std::string where = f.path.empty() ? std::string(key) : f.path + "." + std::string(key);
         return Fail("parquet:unknown_field",
                     "Field '" + where +
-                        "' is not in the file's schema (it was inferred from the first rows; "
-                        "give `schema:` to declare every column).");
+                        "' is not in the file's schema (declare it in `schema:`, or set "
+                        "`unknown_fields: drop` to write such rows without it).");
       }
       hint = k + 1;
       bool dup;
