@@ -9,9 +9,9 @@
 //    boundaries; shards left over from an earlier, longer run are removed.
 //  - Columns: from `schema:` (a list of {name, type}, or a mapping name: type)
 //    or inferred from the first batch that has rows (see parquet_shred.h for the
-//    rules). Top-level members outside a given schema are left out; with an
-//    inferred schema they are rejected. A row that does not fit the schema is
-//    failed with a reason ("parquet:type_conflict", "parquet:out_of_range",
+//    rules). Members outside the schema are left out (given schema) or rejected
+//    (inferred schema); `unknown_fields` overrides either. A row that does not
+//    fit the schema is failed with a reason ("parquet:type_conflict", "parquet:out_of_range",
 //    "parquet:unknown_field", "parquet:invalid_utf8", "parquet:duplicate_key",
 //    "parquet:malformed", "parquet:no_columns") and never reaches the file.
 //    Null and missing members are both written as null.
