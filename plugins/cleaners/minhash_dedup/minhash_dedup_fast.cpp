@@ -125,10 +125,17 @@ void Shingler::TokenizeAscii(std::string_view text) {
   size_t tlen = static_cast<size_t>(o - t0);
   if (tlen > 0 && t0[tlen - 1] == ' ') --tlen;  // trailing space
 
-  // Pass 3: a word starts at 0 and after every ' ' (words are separated by
-  // single spaces, so there are at most tlen / 2 + 1 of them).
+  // Pass 3: a word starts at 0 and after every ' ' (count them first, so
+  // that the vector is sized exactly and filled without push_back).
+  size_t spaces = 0;
+  for (size_t j = 0; j < tlen; j += 32) {
+    const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t0 + j));
+    spaces += static_cast<size_t>(__builtin_popcount(
+        static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(cur, _mm256_set1_epi8(' ')))) &
+        ValidMask(tlen - j)));
+  }
   std::vector<uint32_t>& starts = tokens_.starts;
-  starts.resize(tlen / 2 + 1);
+  starts.resize(tlen > 0 ? spaces + 1 : 0);
   uint32_t* st = starts.data();
   size_t words = 0;
   if (tlen > 0) st[words++] = 0;

@@ -52,7 +52,10 @@ class Shingler {
   // True when the last document took the reference tokenizer.
   bool last_was_reference() const { return last_reference_; }
   // Capacity held by the reusable buffers (callers drop huge ones).
-  size_t buffer_bytes() const { return mapped_.capacity() + tokens_.text.capacity(); }
+  size_t buffer_bytes() const {
+    return mapped_.capacity() + tokens_.text.capacity() +
+           tokens_.starts.capacity() * sizeof(uint32_t);
+  }
 
  private:
   // Words of an ASCII document without NLTK's contraction splits; leaves
