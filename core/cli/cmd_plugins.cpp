@@ -70,7 +70,20 @@ int CmdPlugins(const GlobalOptions& g, const std::vector<std::string>& args) {
       std::fprintf(stderr, "usage: winnow plugins describe KIND/NAME [--json]\n");
       return 2;
     }
-    std::string kn = args[1];
+    // KIND/NAME and --json, in either order.
+    bool json = false;
+    std::string kn;
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--json") {
+        json = true;
+      } else if (kn.empty()) {
+        kn = args[i];
+      } else {
+        std::fprintf(stderr, "winnow plugins describe: unexpected argument '%s'\n",
+                     args[i].c_str());
+        return 2;
+      }
+    }
     size_t slash = kn.find('/');
     if (slash == std::string::npos) {
       std::fprintf(stderr, "winnow plugins describe: expected KIND/NAME, got '%s'\n", kn.c_str());
@@ -81,7 +94,6 @@ int CmdPlugins(const GlobalOptions& g, const std::vector<std::string>& args) {
       std::fprintf(stderr, "winnow: %s\n", loaded.status().message().c_str());
       return 2;
     }
-    bool json = args.size() > 2 && args[2] == "--json";
     if (json) {
       std::printf("%s\n", loaded->descriptor->schema().ToJsonSchema().ToJson().c_str());
     } else {

@@ -78,8 +78,10 @@ int CmdValidate(const GlobalOptions& g, const std::vector<std::string>& args) {
   std::vector<std::string> overrides;
   std::string file;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--set" && i + 1 < args.size()) overrides.push_back(args[++i]);
-    else if (file.empty()) file = args[i];
+    if (args[i] == "--set" && i + 1 < args.size())
+      overrides.push_back(args[++i]);
+    else if (file.empty())
+      file = args[i];
     else {
       std::fprintf(stderr, "winnow validate: unexpected argument '%s'\n", args[i].c_str());
       return 2;
@@ -106,6 +108,17 @@ int CmdValidate(const GlobalOptions& g, const std::vector<std::string>& args) {
   return 0;
 }
 
+// A whole positive decimal number, or -1 ("4x", "", "-2" and overflow are -1).
+static int64_t ParsePositive(const std::string& text) {
+  if (text.empty() || text.size() > 18) return -1;
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n > 0 ? n : -1;
+}
+
 int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
   std::vector<std::string> overrides;
   std::string file;
@@ -129,9 +142,10 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
     } else if (a == "--threads" || a == "-j") {
       auto v = need("--threads");
       if (!v) return 2;
-      threads = std::atoi(v->c_str());
+      int64_t t = ParsePositive(*v);
+      threads = t > 0 && t <= 4096 ? static_cast<int>(t) : -1;
       if (threads <= 0) {
-        std::fprintf(stderr, "winnow run: --threads must be a positive integer\n");
+        std::fprintf(stderr, "winnow run: --threads must be a whole number from 1 to 4096\n");
         return 2;
       }
     } else if (a == "--no-cache") {
@@ -143,7 +157,7 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
     } else if (a == "--dry-run") {
       auto v = need("--dry-run");
       if (!v) return 2;
-      dry_run = std::atoll(v->c_str());
+      dry_run = ParsePositive(*v);
       if (dry_run <= 0) {
         std::fprintf(stderr, "winnow run: --dry-run needs a positive number of rows\n");
         return 2;
@@ -254,9 +268,10 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
   int64_t resumed = 0;
   for (const auto& s : report.steps) resumed += s.batches_from_checkpoint;
   if (resumed > 0) {
-    std::printf("resumed: %lld batches came from checkpoints (use --no-cache or --from STEP to "
-                "recompute)\n",
-                static_cast<long long>(resumed));
+    std::printf(
+        "resumed: %lld batches came from checkpoints (use --no-cache or --from STEP to "
+        "recompute)\n",
+        static_cast<long long>(resumed));
   }
   if (!report.status.ok()) {
     std::fprintf(stderr, "winnow: %s\n", report.status.message().c_str());

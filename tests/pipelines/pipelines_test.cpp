@@ -194,6 +194,18 @@ TEST_CASE("identity pipeline passes every input byte through", "[pipelines]") {
   CHECK(expected == plain + unzipped);
 }
 
+TEST_CASE("command-line numbers and flags are checked", "[pipelines][cli]") {
+  std::string yaml = Quote(PipelinesDir() / "identity.yaml");
+  for (const char* bad : {"--threads 4x", "--threads 0", "--threads -2", "--dry-run 1e3"}) {
+    RunResult r = RunWinnow("-q run " + yaml + " " + bad);
+    INFO(bad << ": " << r.output);
+    CHECK(r.code == 2);
+  }
+  RunResult json = RunWinnow("plugins describe --json transform/select");
+  CHECK(json.code == 0);
+  CHECK(json.output.rfind("{", 0) == 0);
+}
+
 TEST_CASE("winnow validate accepts every configs/*.yaml and tests/pipelines/*.yaml",
           "[pipelines][configs]") {
   auto configs = Glob(SourceDir() / "configs", ".yaml");
