@@ -68,8 +68,8 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(PipelineSpec spec, Registry& reg
     if (!node.object) continue;
     node.provider = dynamic_cast<LlmProvider*>(node.object.get());
     if (!node.provider) {
-      diags->push_back({s.marks.Find(llm.path), "", "plugin llm/" + llm.plugin +
-                                                        " does not implement winnow::LlmProvider"});
+      diags->push_back({s.marks.Find(llm.path), "",
+                        "plugin llm/" + llm.plugin + " does not implement winnow::LlmProvider"});
       continue;
     }
     p->llms.push_back(std::move(node));
@@ -95,11 +95,15 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(PipelineSpec spec, Registry& reg
     node.object = CreateObject(s, step.path + ".with", node.plugin, step.with, diags);
     if (node.object) {
       switch (node.kind) {
-        case PluginKind::kSource: node.source = dynamic_cast<Source*>(node.object.get()); break;
+        case PluginKind::kSource:
+          node.source = dynamic_cast<Source*>(node.object.get());
+          break;
         case PluginKind::kExporter:
           node.exporter = dynamic_cast<Exporter*>(node.object.get());
           break;
-        default: node.stage = dynamic_cast<Stage*>(node.object.get()); break;
+        default:
+          node.stage = dynamic_cast<Stage*>(node.object.get());
+          break;
       }
       if (!node.source && !node.stage && !node.exporter) {
         diags->push_back({s.marks.Find(step.path + ".uses"), "uses",
@@ -117,13 +121,15 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(PipelineSpec spec, Registry& reg
                         "a source reads its own input; it cannot come after other steps"});
     } else if (node.kind != PluginKind::kSource && after.empty()) {
       diags->push_back({s.marks.Find(step.path), "after",
-                        "step '" + step.name + "' has no input: put a source before it or name "
-                        "one with after:"});
+                        "step '" + step.name +
+                            "' has no input: put a source before it or name "
+                            "one with after:"});
     }
     std::set<int> seen;
     for (size_t a = 0; a < after.size(); ++a) {
       auto it = index.find(after[a]);
-      std::string apath = step.path + ".after" + (step.after.size() > 1 ? "." + std::to_string(a) : "");
+      std::string apath =
+          step.path + ".after" + (step.after.size() > 1 ? "." + std::to_string(a) : "");
       if (it == index.end()) {
         std::string m = "no step named '" + after[a] + "'";
         std::string close = ClosestMatch(after[a], names);
@@ -207,11 +213,11 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(PipelineSpec spec, Registry& reg
         for (int cur = in; cur >= 0;) {
           const StepNode& up = p->steps[cur];
           if (up.stage && up.stage->mode() == StageMode::kGlobal) {
-            diags->push_back(
-                {s.marks.Find(node.spec.path + ".after"), "after",
-                 "step '" + node.spec.name + "' joins a branch containing the global stage '" +
-                     up.spec.name + "', which must see all rows before emitting any; run '" +
-                     up.spec.name + "' before the fan-out or after the join instead"});
+            diags->push_back({s.marks.Find(node.spec.path + ".after"), "after",
+                              "step '" + node.spec.name +
+                                  "' joins a branch containing the global stage '" + up.spec.name +
+                                  "', which must see all rows before emitting any; run '" +
+                                  up.spec.name + "' before the fan-out or after the join instead"});
             return Status::InvalidArgument(diags->back().ToString());
           }
           if (up.inputs.size() != 1 || p->steps[up.inputs[0]].outputs.size() > 1) break;
@@ -224,11 +230,28 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(PipelineSpec spec, Registry& reg
     for (int in : node.inputs) sig += "|" + p->steps[in].signature;
     // A task's output depends on the LLM it calls: include that LLM's settings.
     if (const Value* llm = node.spec.with.find("llm"); llm && llm->is_string()) {
+      bool found = false;
+      std::vector<std::string> names;
       for (const auto& l : p->llms) {
+        names.push_back(l.spec.name);
         if (l.spec.name == llm->as_string()) {
+          found = true;
           sig += "|llm:" + l.spec.plugin + "@" + l.plugin.descriptor->version + "|" +
                  l.spec.with.ToJson();
         }
+      }
+      if (!found && node.kind == PluginKind::kTask) {
+        std::string m = "no LLM named '" + llm->as_string() + "' under llms:";
+        std::string close = ClosestMatch(llm->as_string(), names);
+        if (!close.empty()) m += " (did you mean '" + close + "'?)";
+        if (names.empty())
+          m += " (none declared; add `llms: {NAME: {uses: llm/openai, with: {...}}}`)";
+        else {
+          m += "; declared:";
+          for (const auto& n : names) m += " " + n;
+        }
+        diags->push_back({s.marks.Find(node.spec.path + ".with.llm"), "llm", m});
+        return Status::InvalidArgument(diags->back().ToString());
       }
     }
     node.signature = Hash128Of(sig).ToHex();
