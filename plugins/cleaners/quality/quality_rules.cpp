@@ -254,8 +254,10 @@ struct Scratch {
   std::vector<uint32_t> chunk_off;     // byte offset of each whitespace-separated chunk
   std::vector<uint32_t> chunk_chars;   // its code points
   std::vector<uint64_t> prefix_hash;   // P[i] = polynomial hash of tokens [0, i) (lazy)
-  std::vector<uint8_t> mark;           // per n-gram position: kMultiA/B, kEarlier, kDupAny
-  std::vector<uint32_t> dup_pos;       // positions marked kDupAny, ascending
+  std::vector<uint64_t> multi[2];      // n-gram position bitsets (see GopherRepetition)
+  std::vector<uint64_t> earlier;
+  std::vector<uint64_t> dup_any;
+  std::vector<uint32_t> dup_pos;  // positions in dup_any, ascending
   CountTable table;
   StringDupCounter dups;
   std::string lower;
@@ -328,9 +330,12 @@ size_t ScratchBytes(const Scratch& s) {
          (s.tok_off.capacity() + s.dup_pos.capacity() + s.chunk_off.capacity() +
           s.chunk_chars.capacity()) *
              sizeof(uint32_t) +
-         s.tok_flags.capacity() + s.mark.capacity() + s.table.Bytes() + s.dups.Bytes() +
-         s.tok.chars.capacity() * sizeof(CharInfo) + s.c4_out.capacity() + s.lower.capacity() +
-         s.line_buf.capacity();
+         s.tok_flags.capacity() +
+         (s.multi[0].capacity() + s.multi[1].capacity() + s.earlier.capacity() +
+          s.dup_any.capacity()) *
+             sizeof(uint64_t) +
+         s.table.Bytes() + s.dups.Bytes() + s.tok.chars.capacity() * sizeof(CharInfo) +
+         s.c4_out.capacity() + s.lower.capacity() + s.line_buf.capacity();
 }
 
 namespace {
@@ -644,58 +649,66 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
     *storage = std::string(table == kTopNames ? "top_" : "dup_") + std::to_string(n) + "_gram";
     return storage->c_str();
   };
-  // mark[i] bits: kMultiA / kMultiB (alternating between top passes): the
-  // m-gram at i occurs twice or more, for the last top pass m; kEarlier: the
-  // n0-gram at i occurred before i; kDupAny: the n0-gram at i occurs twice or more.
-  constexpr uint8_t kMultiA = 1, kMultiB = 8, kEarlier = 2, kDupAny = 4;
-  if (s.mark.size() < T + 1) s.mark.resize(T + 1);
-  uint8_t* mark = s.mark.data();
-  // True when every m-gram at i .. i+k is marked with bit r (an n-gram with
-  // n = m + k can only occur twice when all of them do).
-  auto window = [&](uint64_t i, int k, uint8_t r) {
-    for (int j = 0; j <= k; ++j) {
-      if (!(mark[i + j] & r)) return false;
+  // Position bitsets (bit i of word i / 64): multi[0] / multi[1], alternating
+  // between top passes: the m-gram at i occurs twice or more, for the last top
+  // pass m; earlier: the n0-gram at i occurred before i; dup_any: the n0-gram
+  // at i occurs twice or more. One spare zero word past the end.
+  const size_t n_words = static_cast<size_t>(T / 64 + 2);
+  for (auto* v : {&s.multi[0], &s.multi[1], &s.earlier, &s.dup_any}) {
+    if (v->size() < n_words) v->resize(n_words);
+  }
+  auto set_bit = [](uint64_t* bits, uint64_t i) { bits[i >> 6] |= uint64_t{1} << (i & 63); };
+  // Positions i < count whose m-grams at i .. i+k are all marked in R (an
+  // n-gram with n = m + k can only occur twice when all of them do): calls f(i).
+  auto for_each_window = [&](const uint64_t* R, int k, uint64_t count, auto&& f) {
+    const size_t words = static_cast<size_t>((count + 63) / 64);
+    for (size_t w = 0; w < words; ++w) {
+      uint64_t cand = R[w];
+      for (int j = 1; j <= k && cand; ++j) cand &= (R[w] >> j) | (R[w + 1] << (64 - j));
+      if (w == words - 1 && (count & 63)) cand &= (uint64_t{1} << (count & 63)) - 1;
+      while (cand) {
+        f(static_cast<uint64_t>(w) * 64 + static_cast<uint64_t>(__builtin_ctzll(cand)));
+        cand &= cand - 1;
+      }
     }
-    return true;
   };
 
   // Top n-grams. A pass for n after a pass for m < n counts only the positions
   // whose m-grams at i .. i+n-m all repeat (the others start an n-gram that
   // occurs once).
-  int filter_n = 0;        // m of the last top pass (0: none)
-  uint8_t filter_bit = 0;  // its bit
-  uint64_t filtered = 0;   // positions marked by it
+  int filter_n = 0;             // m of the last top pass (0: none)
+  const uint64_t* R = nullptr;  // its bitset
+  uint64_t filtered = 0;        // positions marked in it
+  int parity = 0;
   for (const auto& [n, frac] : p.top_n_grams) {
     if (T < static_cast<uint64_t>(n)) continue;  // no n-grams: datatrove skips the rule
     set_n(n);
     const uint64_t count = T - n + 1;
     const bool use_filter = filter_n > 0 && filter_n < n;
-    const uint8_t R = filter_bit;
-    const uint8_t W = filter_bit == kMultiA ? kMultiB : kMultiA;
-    const int k = n - filter_n;
+    uint64_t* Wb = s.multi[parity].data();
+    std::fill(Wb, Wb + n_words, uint64_t{0});
     s.table.Reset(use_filter ? filtered : count);
     uint32_t best_count = 0, best_first = 0;
     uint64_t marked = 0;
-    for (uint64_t i = 0; i < count; ++i) {
-      uint8_t m = mark[i] & static_cast<uint8_t>(~W);
-      if (use_filter && !window(i, k, R)) {
-        mark[i] = m;
-        continue;
-      }
+    auto visit = [&](uint64_t i) {
       const auto& slot = s.table.At(s.table.Add(gram(i, n), static_cast<uint32_t>(i)));
       if (slot.count >= 2) {
-        m |= W;
+        set_bit(Wb, i);
         ++marked;
         if (slot.count == 2) {
-          mark[slot.first] |= W;
+          set_bit(Wb, slot.first);
           ++marked;
         }
       }
-      mark[i] = m;
       if (slot.count > best_count || (slot.count == best_count && slot.first < best_first)) {
         best_count = slot.count;
         best_first = slot.first;
       }
+    };
+    if (use_filter) {
+      for_each_window(R, n - filter_n, count, visit);
+    } else {
+      for (uint64_t i = 0; i < count; ++i) visit(i);
     }
     if (use_filter && best_count < 2) {
       // Every n-gram occurs once: the first one is the most common (Counter order).
@@ -703,7 +716,8 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
       best_first = 0;
     }
     filter_n = n;
-    filter_bit = W;
+    R = Wb;
+    parity ^= 1;
     filtered = marked;
     // len(" ".join(ngram)) * count of the most common n-gram (first seen wins ties).
     double top_chars = static_cast<double>(C_[best_first + n] - C_[best_first] + (n - 1)) *
@@ -725,8 +739,8 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
   }
 
   // Duplicated n-grams. With n0 the smallest size: a position can only hit an
-  // earlier n-gram (n >= n0) when its n0-gram occurred before (kEarlier), and
-  // only positions whose n0-gram occurs twice (kDupAny) can ever be hit. The
+  // earlier n-gram (n >= n0) when its n0-gram occurred before (earlier), and
+  // only positions whose n0-gram occurs twice (dup_any) can ever be hit. The
   // n0 pass itself skips positions whose top-pass m-grams do not all repeat.
   int n0 = 0;
   for (const auto& [n, frac] : p.dup_n_grams) {
@@ -735,34 +749,36 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
   bool any_earlier = false;
   uint64_t dup_any = 0;
   s.dup_pos.clear();
+  uint64_t* earlier = s.earlier.data();
+  uint64_t* dup_bits = s.dup_any.data();
   if (n0 > 0) {
     set_n(n0);
     const uint64_t count = T - n0 + 1;
     const bool use_filter = filter_n > 0 && filter_n <= n0;
-    const int k = n0 - filter_n;
+    std::fill(earlier, earlier + n_words, uint64_t{0});
+    std::fill(dup_bits, dup_bits + n_words, uint64_t{0});
     s.table.Reset(use_filter ? filtered : count);
-    for (uint64_t i = 0; i < count; ++i) {
-      uint8_t m = mark[i] & static_cast<uint8_t>(~(kEarlier | kDupAny));
-      if (use_filter && !window(i, k, filter_bit)) {
-        mark[i] = m;
-        continue;
-      }
+    auto visit = [&](uint64_t i) {
       const auto& slot = s.table.At(s.table.Add(gram(i, n0), static_cast<uint32_t>(i)));
       if (slot.count >= 2) {
-        m |= kEarlier | kDupAny;
+        set_bit(earlier, i);
+        set_bit(dup_bits, i);
         any_earlier = true;
         ++dup_any;
         if (slot.count == 2) {
-          mark[slot.first] |= kDupAny;
+          set_bit(dup_bits, slot.first);
           ++dup_any;
         }
       }
-      mark[i] = m;
+    };
+    if (use_filter) {
+      for_each_window(R, n0 - filter_n, count, visit);
+    } else {
+      for (uint64_t i = 0; i < count; ++i) visit(i);
     }
     if (any_earlier) {
-      for (uint64_t i = 0; i < count; ++i) {
-        if (mark[i] & kDupAny) s.dup_pos.push_back(static_cast<uint32_t>(i));
-      }
+      for_each_window(dup_bits, 0, count,
+                      [&](uint64_t i) { s.dup_pos.push_back(static_cast<uint32_t>(i)); });
     }
   }
   for (const auto& [n, frac] : p.dup_n_grams) {
@@ -772,13 +788,13 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
       const uint64_t count = T - n + 1;
       s.table.Reset(dup_any);
       // datatrove's scan (a hit skips the n-gram, anything else moves one
-      // position), visiting only the kDupAny positions: the others neither hit
+      // position), visiting only the dup_any positions: the others neither hit
       // nor get hit.
       uint64_t next = 0;  // first position the scan has not skipped
       for (uint32_t q : s.dup_pos) {
         if (q >= count) break;
         if (q < next) continue;
-        if (mark[q] & kEarlier) {
+        if ((earlier[q >> 6] >> (q & 63)) & 1) {
           if (s.table.Seen(gram(q, n))) {
             repeated += C_[q + n] - C_[q];
             next = q + static_cast<uint64_t>(n);
