@@ -162,6 +162,12 @@ class FakeBatchApi {
     }
     return out;
   }
+  // The server loses every uploaded file and batch.
+  void ForgetEverything() {
+    std::lock_guard<std::mutex> lock(mu_);
+    files_.clear();
+    batches_.clear();
+  }
   // The server loses every batch (as if the job belonged to another account).
   void ForgetBatches() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -514,6 +520,41 @@ TEST_CASE("batch mode: a stored job the server does not know is forgotten", "[ll
   REQUIRE(again[0].ok());
   CHECK(again[1]->texts[0] == "echo: q");
   CHECK(fake.creates() == 2);
+}
+
+TEST_CASE("batch mode: a stored upload the server refuses is forgotten", "[llm_openai][batch]") {
+  FakeBatchApi fake;
+  TempDir dir;
+  std::vector<ChatRequest> reqs = {Ask("u"), Ask("v")};
+  fake.hold = true;
+  {
+    TestContext ctx(dir.path());
+    Provider llm(BatchConfig(fake, R"("batch_max_wait_s": 0.05)"), ctx);
+    REQUIRE(llm.open_status().ok());
+    (void)Run(*llm, reqs, ctx);
+  }
+  // Only the file id is stored (the run died before creating the batch), and
+  // the server no longer has that file.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir.path() / "llm" / "responses.sqlite").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "UPDATE llm_batch_jobs SET batch_id = ''", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  fake.ForgetEverything();
+  fake.hold = false;
+  TestContext ctx(dir.path());
+  Provider llm(BatchConfig(fake), ctx);
+  REQUIRE(llm.open_status().ok());
+  auto refused = Run(*llm, reqs, ctx);
+  REQUIRE_FALSE(refused[0].ok());
+  CHECK(LlmFailureReason(refused[0].status()) == "llm:batch_http");
+  CHECK(refused[0].status().message().find("unknown input_file_id") != std::string::npos);
+  auto again = Run(*llm, reqs, ctx);
+  REQUIRE(again[0].ok());
+  CHECK(again[0]->texts[0] == "echo: u");
+  CHECK(fake.uploads() == 2);
 }
 
 TEST_CASE("batch mode: failed, expired and cancelled jobs give clear errors",

@@ -149,7 +149,16 @@ class Job {
     body.set("metadata", std::move(metadata));
     req.body = body.ToJson();
     auto r = Exchange(req, "create the batch");
-    if (!r.ok()) return r.status();
+    if (!r.ok()) {
+      StatusCode code = r.status().code();
+      if (code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound) {
+        // Refused for good (e.g. the stored input file is gone): forget the
+        // upload so that a re-run starts over instead of failing forever.
+        Status forgot = cache_.DeleteJob(set_key_);
+        if (!forgot.ok()) ctx_.Warn("could not forget batch job: " + forgot.message());
+      }
+      return r.status();
+    }
     auto info = ParseBatch(r->body);
     if (!info.ok() || info->id.empty()) {
       return LlmError(StatusCode::kCorruption, "llm:batch_http",
