@@ -172,13 +172,28 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(PipelineSpec spec, Registry& reg
     }
   }
   if (p->topo_order.size() != p->steps.size()) {
-    std::string cycle;
-    for (size_t i = 0; i < p->steps.size(); ++i) {
-      if (indegree[i] > 0) cycle += (cycle.empty() ? "" : ", ") + p->steps[i].spec.name;
+    // Leftover steps are on a cycle or downstream of one: peel off, repeatedly,
+    // those that feed no other leftover step; what remains is the cycle(s).
+    std::vector<bool> left(p->steps.size());
+    for (size_t i = 0; i < p->steps.size(); ++i) left[i] = indegree[i] > 0;
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t i = 0; i < p->steps.size(); ++i) {
+        if (!left[i]) continue;
+        bool feeds = false;
+        for (int out : p->steps[i].outputs) feeds = feeds || left[out];
+        if (!feeds) {
+          left[i] = false;
+          changed = true;
+        }
+      }
     }
+    std::string cycle;
     int first = -1;
-    for (size_t i = 0; i < p->steps.size() && first < 0; ++i) {
-      if (indegree[i] > 0) first = static_cast<int>(i);
+    for (size_t i = 0; i < p->steps.size(); ++i) {
+      if (!left[i]) continue;
+      cycle += (cycle.empty() ? "" : ", ") + p->steps[i].spec.name;
+      if (first < 0) first = static_cast<int>(i);
     }
     diags->push_back({s.marks.Find(p->steps[first].spec.path + ".after"), "after",
                       "the steps " + cycle + " form a cycle through their after: lists"});
