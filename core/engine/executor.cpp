@@ -158,6 +158,10 @@ class Run {
   RunShared shared_;
   std::mutex llm_mu_;
   std::map<std::string, Status> llm_open_;
+  // Each LLM's own context (logs and counters named "llm:<name>"), alive from
+  // its Open to its Close.
+  std::map<std::string, std::unique_ptr<StepStats>> llm_stats_;
+  std::map<std::string, std::unique_ptr<StepContext>> llm_ctx_;
 };
 
 void Run::CloseAll() {
@@ -187,8 +191,10 @@ Result<LlmProvider*> Run::GetLlm(std::string_view name) {
     auto it = llm_open_.find(llm.spec.name);
     if (it == llm_open_.end()) {
       // LLM logs and counters are attributed to a context named after the LLM.
-      static StepStats llm_stats;
-      auto* ctx = new StepContext("llm:" + llm.spec.name, &shared_, &llm_stats);
+      auto& stats = llm_stats_[llm.spec.name];
+      stats = std::make_unique<StepStats>();
+      auto& ctx = llm_ctx_[llm.spec.name];
+      ctx = std::make_unique<StepContext>("llm:" + llm.spec.name, &shared_, stats.get());
       Status st = Guard([&] { return llm.provider->Open(*ctx); });
       it = llm_open_.emplace(llm.spec.name, st).first;
     }
@@ -790,9 +796,7 @@ RunReport Run::Go() {
     std::lock_guard lock(llm_mu_);
     auto it = llm_open_.find(llm.spec.name);
     if (it != llm_open_.end() && it->second.ok()) {
-      StepStats tmp;
-      StepContext ctx("llm:" + llm.spec.name, &shared_, &tmp);
-      (void)Guard([&] { return llm.provider->Close(ctx); });
+      (void)Guard([&] { return llm.provider->Close(*llm_ctx_[llm.spec.name]); });
     }
   }
 
