@@ -184,6 +184,9 @@ int CmdRun(const GlobalOptions& g, const std::vector<std::string>& args) {
   opt.dry_run_rows = dry_run;
   opt.output_dir = p.spec.run.output_dir.empty() ? fs::path("out") / p.spec.name
                                                  : fs::path(p.spec.run.output_dir);
+  // A dry run keeps everything it writes (previews, stats.json, report.html,
+  // rejects/) under dry-run/, so the last real run's files stay as they were.
+  if (dry_run > 0) opt.output_dir /= "dry-run";
   if (const char* cache = std::getenv("WINNOW_CACHE_DIR")) {
     opt.cache_dir = cache;
   } else if (const char* xdg = std::getenv("XDG_CACHE_HOME")) {

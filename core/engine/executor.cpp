@@ -546,7 +546,7 @@ void Run::DriveExporter(StepRt& s) {
   std::unique_ptr<AtomicFile> preview_file;
   int64_t previewed = 0;
   if (preview) {
-    auto f = AtomicFile::Create(opt_.output_dir / "dry-run" / (s.node->spec.name + ".jsonl"));
+    auto f = AtomicFile::Create(opt_.output_dir / (s.node->spec.name + ".jsonl"));
     if (!f.ok()) return Fail(s, f.status());
     preview_file = std::move(f).value();
   } else {
@@ -624,7 +624,7 @@ void Run::DriveExporter(StepRt& s) {
   Status st = preview ? preview_file->Commit() : Guard([&] { return ex->Commit(*s.ctx); });
   if (!st.ok()) return abort_all(st);
   if (preview) {
-    s.written.push_back((opt_.output_dir / "dry-run" / (s.node->spec.name + ".jsonl")).string());
+    s.written.push_back((opt_.output_dir / (s.node->spec.name + ".jsonl")).string());
   } else {
     s.written = ex->Outputs();
   }

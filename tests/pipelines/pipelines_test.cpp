@@ -32,6 +32,7 @@ using winnow::testing::RunCommand;
 using winnow::testing::SourceDir;
 using winnow::testing::TempDir;
 using winnow::testing::WinnowBinary;
+using winnow::testing::WriteText;
 
 namespace {
 
@@ -192,6 +193,23 @@ TEST_CASE("identity pipeline passes every input byte through", "[pipelines]") {
   int code = RunCommand("gzip -dc " + Quote(data / "basic2.jsonl.gz"), &unzipped);
   REQUIRE(code == 0);
   CHECK(expected == plain + unzipped);
+}
+
+TEST_CASE("--dry-run previews exporters' input and leaves real outputs alone", "[pipelines][cli]") {
+  TempDir tmp;
+  fs::path out = tmp.path() / "out";
+  fs::create_directories(out);
+  WriteText(out / "stats.json", "{\"real\": true}\n");
+  RunResult r = RunWinnow("-q run " + Quote(PipelinesDir() / "identity.yaml") +
+                          " --dry-run 2 --set run.output_dir=" + Quote(out));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(ReadText(out / "stats.json") == "{\"real\": true}\n");
+  CHECK_FALSE(fs::exists(out / "out.jsonl"));
+  std::string preview = ReadText(out / "dry-run" / "write.jsonl");
+  CHECK(std::count(preview.begin(), preview.end(), '\n') == 2);
+  CHECK(fs::exists(out / "dry-run" / "stats.json"));
+  CHECK(fs::exists(out / "dry-run" / "report.html"));
 }
 
 TEST_CASE("command-line numbers and flags are checked", "[pipelines][cli]") {
