@@ -334,6 +334,10 @@ size_t ScratchBytes(const Scratch& s) {
          (s.multi[0].capacity() + s.multi[1].capacity() + s.earlier.capacity() +
           s.dup_any.capacity()) *
              sizeof(uint64_t) +
+         (s.tok.masks.space.capacity() + s.tok.masks.stop.capacity() +
+          s.tok.masks.alnum.capacity() + s.tok.masks.alpha.capacity() +
+          s.tok.masks.digit_alpha.capacity()) *
+             sizeof(uint64_t) +
          s.table.Bytes() + s.dups.Bytes() + s.tok.chars.capacity() * sizeof(CharInfo) +
          s.c4_out.capacity() + s.lower.capacity() + s.line_buf.capacity();
 }
