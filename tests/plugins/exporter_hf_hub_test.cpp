@@ -203,3 +203,45 @@ TEST_CASE("exporter/hf_hub retries 429/5xx and needs a token", "[hf_hub_export]"
   CHECK_THAT(expired.status().message(), Catch::Contains("refused the token"));
   CHECK_THAT(expired.status().message(), !Catch::Contains("expired\""));
 }
+
+TEST_CASE("exporter/hf_hub publishes Parquet data files with exporter/parquet's writer",
+          "[hf_hub_export]") {
+  FakeHub hub;
+  hub.AddToken("write-token");
+  auto rows = Rows(40);
+  rows.push_back(R"({"id":"not a number","text":"a row the inferred schema cannot take"})");
+  auto out = Export(hub, rows, R"("format":"parquet","parquet":{"compression":"zstd"})");
+  INFO(out.status().message());
+  REQUIRE(out.ok());
+  CHECK(DataFiles(hub) == std::vector<std::string>{"data/train-00000-of-00001.parquet"});
+  std::string file = hub.Files("org/out", "main").at("data/train-00000-of-00001.parquet");
+  CHECK(file.rfind("PAR1", 0) == 0);
+  CHECK(file.substr(file.size() - 4) == "PAR1");
+  CHECK(out->counters["rows_written"] == 40);
+  REQUIRE(out->rejects.size() == 1);
+  CHECK(out->rejects[0].reason == "parquet:type_conflict");
+  auto back = ReadBack(hub);
+  REQUIRE(back.size() == 40);
+  for (size_t i = 0; i < back.size(); ++i) {
+    auto a = winnow::Value::Parse(back[i]);
+    auto b = winnow::Value::Parse(rows[i]);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(*a == *b);
+  }
+  auto configs = winnow::hf::ParseCardConfigs(hub.Files("org/out", "main").at("README.md"));
+  REQUIRE(configs.ok());
+  CHECK((*configs)[0].data_files[0].first == "train");
+
+  SECTION("Parquet options are checked like exporter/parquet's") {
+    auto bad = Export(hub, rows, R"("format":"parquet","parquet":{"compression":"lzo"})");
+    REQUIRE_FALSE(bad.ok());
+    CHECK_THAT(bad.status().message(), Catch::Contains("parquet.compression"));
+    auto own = Export(hub, rows, R"("format":"parquet","parquet":{"path":"x.parquet"})");
+    REQUIRE_FALSE(own.ok());
+    CHECK_THAT(own.status().message(), Catch::Contains("set by exporter/hf_hub"));
+    auto jsonl = Export(hub, rows, R"("parquet":{"compression":"zstd"})");
+    REQUIRE_FALSE(jsonl.ok());
+    CHECK_THAT(jsonl.status().message(), Catch::Contains("format: parquet"));
+  }
+}

@@ -14,12 +14,15 @@
 //    then `file` (base64) or `lfsFile` (sha256 oid + size) lines, plus `deletedFile`
 //    lines for shards of the same split left by an earlier, longer export. The
 //    commit is all or nothing; re-running replaces the same paths (no duplicates).
-//  - Files are named data/{split}-{i:05d}-of-{n:05d}.jsonl, which the datasets
-//    library maps to the split by itself. README.md (the dataset card) gets YAML
-//    front matter with `configs:` listing every split present in the repo, the
-//    license, task_categories, size_categories and language, then a body with
-//    this export's statistics and, with `pipeline_file`, the pipeline that
-//    produced it (values of keys that look like secrets replaced by ***).
+//  - Files are named data/{split}-{i:05d}-of-{n:05d}.{jsonl|parquet}, which the
+//    datasets library maps to the split by itself. `format: parquet` writes the
+//    shards with exporter/parquet's writer (embedded: parquet_exporter.h; its
+//    options under `parquet:`), one shard per `shard_bytes` at row-group
+//    boundaries; rows it cannot represent become rejects as in exporter/parquet. README.md (the
+//    dataset card) gets YAML front matter with `configs:` listing every split present in the repo,
+//    the license, task_categories, size_categories and language, then a body with this export's
+//    statistics and, with `pipeline_file`, the pipeline that produced it (values of keys that look
+//    like secrets replaced by ***).
 //  - Token: `token_env` (default HF_TOKEN), else the huggingface_hub token file;
 //    HF_ENDPOINT honoured. Requests are retried on network errors, 429 and 5xx.
 //  - Single process only (under MPI, Open refuses world > 1).
@@ -34,6 +37,7 @@
 #include <set>
 
 #include "hf_hub_common.h"
+#include "parquet_exporter.h"
 #include "winnow/exporter.h"
 #include "winnow/http.h"
 #include "winnow/io.h"
@@ -50,6 +54,7 @@ struct HubOutConfig {
   std::string split = "train";
   bool is_private = true;
   std::string format = "jsonl";
+  Value parquet = Value::MakeObject();
   int64_t shard_bytes = 500LL << 20;
   int64_t shard_rows = 0;
   std::string token_env = "HF_TOKEN";
@@ -76,10 +81,18 @@ const ConfigSchema& HubOutSchema() {
           .Required()
           .String("revision", &HubOutConfig::revision, "The branch to commit to.")
           .String("split", &HubOutConfig::split,
-                  "The split these rows form; files are named data/{split}-NNNNN-of-NNNNN.jsonl.")
+                  "The split these rows form; files are named "
+                  "data/{split}-NNNNN-of-NNNNN.{jsonl|parquet}.")
           .Bool("private", &HubOutConfig::is_private,
                 "Create the repository as private (only when it does not exist yet).")
-          .Enum("format", &HubOutConfig::format, {"jsonl"}, "File format of the data files.")
+          .Enum("format", &HubOutConfig::format, {"jsonl", "parquet"},
+                "File format of the data files: JSON Lines, or Parquet (what push_to_hub writes; "
+                "smaller, typed, and previewed by the Hub's dataset viewer).")
+          .Any("parquet", &HubOutConfig::parquet,
+               "Options of the Parquet writer when format is parquet, as for exporter/parquet: "
+               "compression, compression_level, row_group_bytes, dictionary, "
+               "dictionary_max_bytes, schema, unknown_fields (path and shard_bytes are set by "
+               "this exporter).")
           .Int("shard_bytes", &HubOutConfig::shard_bytes,
                "Start a new data file once one holds this many bytes (the datasets library's "
                "push_to_hub uses 500 MB).")
@@ -184,6 +197,11 @@ class HubExporter final : public Exporter {
     if (std::string why = hf::CheckRevision(config_.revision); !why.empty()) {
       return ConfigError("revision", "'" + config_.revision + "' " + why);
     }
+    if (config_.format == "parquet") {
+      WINNOW_RETURN_IF_ERROR(MakeParquet());
+    } else if (config_.parquet.is_object() && config_.parquet.size() > 0) {
+      return ConfigError("parquet", "Parquet options need format: parquet");
+    }
     static const std::regex split_re(R"(^\w+(\.\w+)*$)");
     if (!std::regex_match(config_.split, split_re)) {
       return ConfigError(
@@ -210,10 +228,20 @@ class HubExporter final : public Exporter {
     std::error_code ec;
     fs::create_directories(dir_, ec);
     if (ec) return Status::IOError("cannot create " + dir_.string() + ": " + ec.message());
+    if (config_.format == "parquet") return OpenParquet(ctx);
     return Status::Ok();
   }
 
-  Status Write(const Batch& batch, std::string_view encoded, Context&) override {
+  Status Encode(Batch& batch, std::string& out, Context& ctx) override {
+    if (parquet_) return parquet_->Encode(batch, out, ctx);
+    return Exporter::Encode(batch, out, ctx);
+  }
+
+  Status Write(const Batch& batch, std::string_view encoded, Context& ctx) override {
+    if (parquet_) {
+      rows_ += batch.rows.size();
+      return parquet_->Write(batch, encoded, ctx);
+    }
     const auto max_bytes = static_cast<uint64_t>(config_.shard_bytes);
     const auto max_rows = static_cast<uint64_t>(config_.shard_rows);
     auto full = [&](uint64_t bytes, uint64_t rows) {
@@ -238,19 +266,24 @@ class HubExporter final : public Exporter {
       if (full(bytes, rows)) WINNOW_RETURN_IF_ERROR(CloseShard());
     }
     (void)batch;
+    (void)ctx;
     return Status::Ok();
   }
 
   Status Commit(Context& ctx) override {
-    if (fd_ >= 0) WINNOW_RETURN_IF_ERROR(CloseShard());
-    if (shards_.empty()) {  // no rows: still replace the split with one empty file
-      WINNOW_RETURN_IF_ERROR(OpenShard());
-      WINNOW_RETURN_IF_ERROR(CloseShard());
+    if (parquet_) {
+      WINNOW_RETURN_IF_ERROR(CommitParquet(ctx));
+    } else {
+      if (fd_ >= 0) WINNOW_RETURN_IF_ERROR(CloseShard());
+      if (shards_.empty()) {  // no rows: still replace the split with one empty file
+        WINNOW_RETURN_IF_ERROR(OpenShard());
+        WINNOW_RETURN_IF_ERROR(CloseShard());
+      }
     }
     size_t n = shards_.size();
     for (size_t i = 0; i < n; ++i) {
       char name[64];
-      std::snprintf(name, sizeof(name), "-%05zu-of-%05zu.jsonl", i, n);
+      std::snprintf(name, sizeof(name), "-%05zu-of-%05zu.%s", i, n, config_.format.c_str());
       shards_[i].path = "data/" + config_.split + name;
     }
     WINNOW_RETURN_IF_ERROR(CreateRepo());
@@ -289,8 +322,10 @@ class HubExporter final : public Exporter {
     if (lfs_files > 0) WINNOW_RETURN_IF_ERROR(UploadLfs(uploads));
     WINNOW_RETURN_IF_ERROR(CreateCommit(uploads, deletions));
 
-    ctx.Count("rows_written", static_cast<int64_t>(rows_));
-    ctx.Count("bytes_written", static_cast<int64_t>(bytes_));
+    if (!parquet_) {  // the embedded Parquet writer counts these itself
+      ctx.Count("rows_written", static_cast<int64_t>(rows_));
+      ctx.Count("bytes_written", static_cast<int64_t>(bytes_));
+    }
     ctx.Count("shards", static_cast<int64_t>(n));
     ctx.Count("lfs_files", lfs_files);
     if (!deletions.empty()) ctx.Count("files_deleted", static_cast<int64_t>(deletions.size()));
@@ -298,11 +333,77 @@ class HubExporter final : public Exporter {
     return Status::Ok();
   }
 
-  void Abort(Context&) override { Cleanup(); }
+  void Abort(Context& ctx) override {
+    if (parquet_) parquet_->Abort(ctx);
+    Cleanup();
+  }
 
   std::vector<std::string> Outputs() const override { return outputs_; }
 
  private:
+  // ---- Parquet shards (exporter/parquet's class, writing into dir_)
+  Status MakeParquet() {
+    if (config_.shard_rows > 0) {
+      return ConfigError("shard_rows",
+                         "does not apply to format: parquet (files end at row groups); use "
+                         "shard_bytes");
+    }
+    Value with = config_.parquet.is_object() ? config_.parquet : Value::MakeObject();
+    for (const char* own : {"path", "shard_bytes"}) {
+      if (with.find(own)) {
+        return ConfigError(std::string("parquet.") + own, "is set by exporter/hf_hub");
+      }
+    }
+    with.set("path", "placeholder.parquet");  // the real path is known at Open
+    with.set("shard_bytes", config_.shard_bytes);
+    if (!with.find("row_group_bytes")) {
+      with.set("row_group_bytes", std::min<int64_t>(config_.shard_bytes, int64_t{128} << 20));
+    }
+    parquet_with_ = with;
+    auto made =
+        CreatePlugin<pqw::ParquetExporter, pqw::ParquetOutConfig>(with, pqw::ParquetOutSchema());
+    if (!made.ok()) {
+      std::string key, message;
+      if (ParseConfigError(made.status(), &key, &message)) {
+        return ConfigError("parquet." + key, message);
+      }
+      return made.status();
+    }
+    return Status::Ok();
+  }
+
+  // Opens the embedded writer on dir_/shard.parquet (shards: shard-00000.parquet, ...).
+  Status OpenParquet(Context& ctx) {
+    Value with = parquet_with_;
+    with.set("path", (dir_ / "shard.parquet").string());
+    auto made =
+        CreatePlugin<pqw::ParquetExporter, pqw::ParquetOutConfig>(with, pqw::ParquetOutSchema());
+    if (!made.ok()) return made.status();
+    parquet_.reset(dynamic_cast<Exporter*>(made->release()));
+    return parquet_->Open(ctx);
+  }
+
+  Status CommitParquet(Context& ctx) {
+    WINNOW_RETURN_IF_ERROR(parquet_->Commit(ctx));
+    for (const std::string& file : parquet_->Outputs()) {
+      Shard s;
+      s.local = file;
+      auto bytes = ReadFile(file);
+      if (!bytes.ok()) return bytes.status();
+      s.size = bytes->size();
+      s.sha256 = hf::Sha256Hex(*bytes);
+      s.sample = bytes->substr(0, 512);
+      bytes_ += s.size;
+      shards_.push_back(std::move(s));
+    }
+    if (shards_.empty()) {
+      return Status::InvalidArgument(
+          "exporter/hf_hub: no row reached the exporter, so no Parquet schema could be "
+          "inferred; give parquet.schema to publish an empty split");
+    }
+    return Status::Ok();
+  }
+
   // ---- local shards
   Status OpenShard() {
     Shard s;
@@ -738,6 +839,8 @@ class HubExporter final : public Exporter {
   std::string endpoint_, token_, token_source_;
   fs::path dir_;
   std::vector<Shard> shards_;
+  Value parquet_with_;                 // exporter/parquet config (format: parquet)
+  std::unique_ptr<Exporter> parquet_;  // the embedded Parquet writer, from Open
   int fd_ = -1;
   hf::Sha256 sha_;
   uint64_t rows_ = 0, bytes_ = 0;
