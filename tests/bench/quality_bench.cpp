@@ -165,12 +165,14 @@ int main(int argc, char** argv) {
   std::string only;         // --only LABEL: run one kernel line (for profiling)
   size_t doc_bytes = 2000;  // --doc-bytes N: about N bytes of text per document
   std::string winnow_bin;   // --winnow PATH: also run the pipelines end to end
+  bool keep_files = false;  // --keep: leave the corpus and the pipelines' outputs (profiling)
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--docs") && i + 1 < argc) n_docs = std::stoul(argv[++i]);
     if (!std::strcmp(argv[i], "--harness")) harness = true;
     if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
     if (!std::strcmp(argv[i], "--doc-bytes") && i + 1 < argc) doc_bytes = std::stoul(argv[++i]);
     if (!std::strcmp(argv[i], "--winnow") && i + 1 < argc) winnow_bin = argv[++i];
+    if (!std::strcmp(argv[i], "--keep")) keep_files = true;
   }
   std::vector<std::string> answers = Answers();
   if (answers.empty()) {
@@ -446,9 +448,13 @@ int main(int argc, char** argv) {
                     static_cast<double>(n_docs) / cpu);
       }
     }
-    fs::remove_all(dir);
+    if (!keep_files) fs::remove_all(dir);
   }
 
-  fs::remove(file);
+  if (keep_files) {
+    std::printf("kept %s\n", file.string().c_str());
+  } else {
+    fs::remove(file);
+  }
   return 0;
 }
