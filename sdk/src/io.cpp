@@ -1,6 +1,7 @@
 #include "winnow/io.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -357,9 +358,31 @@ class ZstdEncoder final : public AtomicFile::Encoder {
 
 }  // namespace
 
+namespace {
+// Removes "<name>.tmp-<pid>" siblings of `path` left by processes that died
+// (killed runs cannot clean up); a temporary of a live process is kept.
+void RemoveStaleTemporaries(const fs::path& path) {
+  const std::string prefix = path.filename().string() + ".tmp-";
+  std::error_code ec;
+  fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (pid == ::getpid() || pid <= 0) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    std::error_code rm;
+    fs::remove(it->path(), rm);
+  }
+}
+}  // namespace
+
 Result<std::unique_ptr<AtomicFile>> AtomicFile::Create(const fs::path& path, int level) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  if (!ec) RemoveStaleTemporaries(path);
   if (ec) {
     return Status::IOError("cannot create directory " + path.parent_path().string() + ": " +
                            ec.message());

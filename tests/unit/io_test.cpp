@@ -1,6 +1,9 @@
 // InputStream/AtomicFile: compression round trips, truncation, atomicity.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "harness/plugin_harness.h"
 #include "winnow/io.h"
 
@@ -68,4 +71,28 @@ TEST_CASE("AtomicFile shows nothing under the final name until Commit") {
   REQUIRE((*f)->Write("done\n").ok());
   REQUIRE((*f)->Commit().ok());
   CHECK(winnow::testing::ReadText(path) == "done\n");
+}
+
+TEST_CASE("AtomicFile removes temporaries of dead processes, not of live ones") {
+  TempDir dir;
+  auto path = dir / "out.jsonl";
+  // A child that exits at once: its pid is (almost certainly) free afterwards.
+  pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  REQUIRE(dead > 0);
+  int status = 0;
+  ::waitpid(dead, &status, 0);
+  auto stale = dir / ("out.jsonl.tmp-" + std::to_string(dead));
+  auto live = dir / ("out.jsonl.tmp-" + std::to_string(::getppid()));
+  auto other = dir / ("other.jsonl.tmp-" + std::to_string(dead));
+  winnow::testing::WriteText(stale, "half a file from a killed run");
+  winnow::testing::WriteText(live, "a live writer's temporary");
+  winnow::testing::WriteText(other, "another output's temporary");
+  auto f = AtomicFile::Create(path);
+  REQUIRE(f.ok());
+  CHECK_FALSE(std::filesystem::exists(stale));
+  CHECK(std::filesystem::exists(live));
+  CHECK(std::filesystem::exists(other));
+  REQUIRE((*f)->Write("x\n").ok());
+  REQUIRE((*f)->Commit().ok());
 }

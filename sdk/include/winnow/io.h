@@ -7,7 +7,8 @@
 //
 // AtomicFile writes to "<path>.tmp-<pid>" and renames to `path` on Commit();
 // Abort() (or destruction without Commit) removes the temporary, so a reader
-// never sees a partial file under the final name. Compression follows the
+// never sees a partial file under the final name. Create() also removes
+// "<path>.tmp-<pid>" files of processes that no longer exist (a killed run's). Compression follows the
 // path's extension (.gz, .zst). Neither class is thread-safe.
 #pragma once
 
