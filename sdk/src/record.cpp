@@ -23,8 +23,8 @@ Status JsonError(simdjson::error_code err) {
 }
 
 std::string_view TrimRight(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' ||
-                        s.back() == '\t')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;
@@ -71,7 +71,8 @@ simdjson::simdjson_result<std::string_view> RawValueText(od::value& v) {
       if (!n) return simdjson::N_ATOM_ERROR;
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return tok;
 }
@@ -140,7 +141,8 @@ simdjson::simdjson_result<od::document> Iterate(std::string_view raw,
                                                 const std::shared_ptr<const Arena>& arena) {
   size_t capacity = raw.size() + Arena::kPadding;
   if (arena) {
-    const char* end = arena->bytes.data() + arena->bytes.size();
+    const char* end =
+        arena->external_end ? arena->external_end : arena->bytes.data() + arena->bytes.size();
     capacity = static_cast<size_t>(end - raw.data());
   }
   return ThreadParser().iterate(raw.data(), raw.size(), capacity);
@@ -180,11 +182,21 @@ TextField Record::GetText(std::string_view key, std::string& scratch) const {
   }
   if (t != od::json_type::string) {
     switch (t) {
-      case od::json_type::null: out.found_type = ValueType::kNull; break;
-      case od::json_type::boolean: out.found_type = ValueType::kBool; break;
-      case od::json_type::number: out.found_type = ValueType::kDouble; break;
-      case od::json_type::array: out.found_type = ValueType::kArray; break;
-      default: out.found_type = ValueType::kObject; break;
+      case od::json_type::null:
+        out.found_type = ValueType::kNull;
+        break;
+      case od::json_type::boolean:
+        out.found_type = ValueType::kBool;
+        break;
+      case od::json_type::number:
+        out.found_type = ValueType::kDouble;
+        break;
+      case od::json_type::array:
+        out.found_type = ValueType::kArray;
+        break;
+      default:
+        out.found_type = ValueType::kObject;
+        break;
     }
     out.state = t == od::json_type::null ? FieldState::kNull : FieldState::kWrongType;
     return out;
@@ -303,8 +315,10 @@ Result<std::vector<std::string>> Record::Keys() const {
     for (auto field : obj) {
       std::string_view k;
       if (auto err = field.unescaped_key().get(k)) return JsonError(err);
-      if (!IsRemoved(removed_, k) && !FindEdit(edits_, k)) keys.emplace_back(k);
-      else if (FindEdit(edits_, k)) keys.emplace_back(k);
+      if (!IsRemoved(removed_, k) && !FindEdit(edits_, k))
+        keys.emplace_back(k);
+      else if (FindEdit(edits_, k))
+        keys.emplace_back(k);
     }
   }
   for (const auto& [k, v] : edits_) {

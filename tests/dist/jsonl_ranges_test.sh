@@ -25,11 +25,15 @@ out = sys.argv[1]
 rng = random.Random(11)
 words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
 lines = []
-for i in range(4000):
+N = 9000  # ~1.8 MB: big.jsonl is read through its memory mapping (>= 1 MB)
+malformed = empty = 0
+for i in range(N):
     if i % 397 == 5:
         lines.append('{"id": %d, "text": broken' % i)            # malformed
+        malformed += 1
     elif i % 211 == 7:
         lines.append("")                                          # empty line
+        empty += 1
     else:
         text = " ".join(rng.choice(words) for _ in range(rng.randint(3, 60)))
         if i % 9 == 0:
@@ -45,7 +49,10 @@ open(os.path.join(out, "small.jsonl"), "w").write(
 with gzip.open(os.path.join(out, "zipped.jsonl.gz"), "wt") as f:
     for i in range(30):
         f.write(json.dumps({"id": "z%d" % i, "text": "a repeated line %d" % (i % 5)}) + "\n")
+rows = N - malformed - empty + 1 + 20 + 30
+open(os.path.join(out, "..", "expected"), "w").write("%d %d\n" % (rows, malformed))
 PY
+read -r EXPECT_ROWS EXPECT_MALFORMED <"$WORK/expected"
 
 pipeline() {  # pipeline OUTDIR
   cat <<YAML
@@ -86,9 +93,9 @@ if ! cmp -s "$WORK/one.sorted" "$WORK/mpi.sorted"; then
   diff "$WORK/one.sorted" "$WORK/mpi.sorted" | head -c 2000
   echo "FAIL: output differs between 1 process and 3 ranks"; fail=1
 fi
-# 4000 lines - 11 malformed - 19 empty + last + 20 small + 30 zipped
-if [ "$n1" -ne 4021 ] || [ "$dups" -lt 400 ]; then
-  echo "FAIL: expected 4021 rows with exact duplicates, got $n1 rows, $dups duplicates"; fail=1
+# N lines - malformed - empty + last + 20 small + 30 zipped (counted by the generator)
+if [ "$n1" -ne "$EXPECT_ROWS" ] || [ "$dups" -lt 400 ]; then
+  echo "FAIL: expected $EXPECT_ROWS rows with exact duplicates, got $n1 rows, $dups duplicates"; fail=1
 fi
 # big.jsonl really was split: 3 ranges + 2 whole files were read over the ranks.
 parts=$(python3 -c "import json,sys; s=json.load(open('$WORK/mpi/stats.json')); print([x for x in s['steps'] if x['name']=='read'][0]['counters'].get('file_parts_read',0))")
@@ -99,9 +106,9 @@ fi
 locs() { cat "$@" | python3 -c "import json,sys; [print(json.loads(l)['location']) for l in sys.stdin]" | LC_ALL=C sort; }
 locs "$WORK/one/rejects/read.jsonl" >"$WORK/one.rejects"
 locs "$WORK/mpi/rejects"/read.rank*.jsonl >"$WORK/mpi.rejects"
-if [ "$(wc -l <"$WORK/one.rejects")" -ne 11 ] || ! cmp -s "$WORK/one.rejects" "$WORK/mpi.rejects"; then
+if [ "$(wc -l <"$WORK/one.rejects")" -ne "$EXPECT_MALFORMED" ] || ! cmp -s "$WORK/one.rejects" "$WORK/mpi.rejects"; then
   diff "$WORK/one.rejects" "$WORK/mpi.rejects" | head -40
-  echo "FAIL: reject locations differ (or not 11 malformed lines)"; fail=1
+  echo "FAIL: reject locations differ (or not $EXPECT_MALFORMED malformed lines)"; fail=1
 fi
 grep -q "big.jsonl:6$" "$WORK/one.rejects" || { echo "FAIL: line 6 should be malformed"; fail=1; }
 [ "$fail" -eq 0 ] && echo "PASS"

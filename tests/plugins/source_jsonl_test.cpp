@@ -137,3 +137,42 @@ TEST_CASE("source/jsonl reports a missing path and a glob matching nothing") {
   REQUIRE_FALSE(g.ok());
   CHECK_THAT(g.status().message(), Catch::Contains("no file matches"));
 }
+
+// Files of 1 MB and more are read through a memory mapping; the last bytes of
+// the file and lines longer than a chunk switch to the copying reader. Both
+// must give exactly the rows, line numbers and rejects of the copying reader.
+TEST_CASE("source/jsonl reads large files through a mapping with the same rows") {
+  TempDir dir;
+  std::string body;
+  std::vector<std::string> want;
+  auto add = [&](const std::string& line, const char* end = "\n") {
+    body += line + end;
+    if (!line.empty() && line != "\r") want.push_back(line);
+  };
+  for (int i = 0; i < 9000; ++i) {
+    std::string line = "{\"i\": " + std::to_string(i) + ", \"t\": \"" +
+                       std::string(static_cast<size_t>(50 + (i * 37) % 400), 'a' + i % 26) + "\"}";
+    if (i % 1000 == 999) add("");           // empty lines keep their numbers
+    add(line, i % 7 == 0 ? "\r\n" : "\n");  // CRLF lines lose the \r
+    if (i == 4000) add("{\"long\": \"" + std::string(5u << 20, 'x') + "\"}");  // > one chunk
+  }
+  for (int i = 0; i < 8; ++i) add("{\"e\":" + std::to_string(i) + "}");  // the last 64 bytes
+  body += "{\"final\": true}";                                           // no newline
+  want.push_back("{\"final\": true}");
+  for (auto& w : want) {
+    if (!w.empty() && w.back() == '\r') w.pop_back();
+  }
+  WriteText(dir / "big.jsonl", body);
+  REQUIRE(body.size() > (6u << 20));  // mapped (>= 1 MB), more than one chunk before the long line
+  auto out = Source(Paths(dir / "big.jsonl"))->RunSource(700);
+  REQUIRE(out.ok());
+  REQUIRE(out->rows.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    INFO("row " << i);
+    REQUIRE(out->rows[i] == want[i]);
+  }
+  // Line numbers survive the switch between mapped and copied reading.
+  CHECK((out->row_ids.back().ordinal & ((uint64_t{1} << 40) - 1)) ==
+        static_cast<uint64_t>(std::count(body.begin(), body.end(), '\n') + 1));
+  CHECK(out->rejects.empty());
+}

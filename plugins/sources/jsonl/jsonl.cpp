@@ -21,11 +21,17 @@
 //    that reads a range not at the start of its file first counts the lines of
 //    its own range and the ranks exchange the counts (AllGather), so line
 //    numbers, row ids and reject locations equal a single-process run's.
-//  - Memory: one 4 MB chunk per file being read, recycled through a pool.
+//  - Reading: an uncompressed file of at least 1 MB is mapped read-only and
+//    records point straight into the mapping (no read(2) copy); its last bytes
+//    (records need 64 readable bytes after them) and lines longer than a chunk
+//    are read by copying. Other files are read in 4 MB chunks into arenas
+//    recycled through a pool. Do not truncate an input while it is being read
+//    (a mapped file that shrinks ends the process with SIGBUS).
 //  - Thread-safety: Read is called from one thread; Decode concurrently.
 #include <simdjson.h>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -290,6 +296,7 @@ class JsonlSource final : public Source {
     if (!stream.ok()) return FileProblem(path, stream.status(), batch);
     if (json_array) return ReadJsonArray(path, std::move(stream).value(), batch);
     stream_ = std::move(stream).value();
+    MapFile(path);
     return Status::Ok();
   }
 
@@ -310,12 +317,75 @@ class JsonlSource final : public Source {
     return Status::Ok();
   }
 
+  // A read-only mapping of the current file (see MapChunk).
+  struct Mapping {
+    const char* data = nullptr;
+    size_t size = 0;
+    Mapping(const char* d, size_t n) : data(d), size(n) {}
+    ~Mapping() { ::munmap(const_cast<char*>(data), size); }
+  };
+  static constexpr uint64_t kMinMapBytes = 1 << 20;
+
+  void MapFile(const std::filesystem::path& path) {
+    mapping_.reset();
+    if (stream_->compression() != Compression::kNone || stream_->file_size() < kMinMapBytes) return;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;  // the copying path reports the problem
+    size_t size = static_cast<size_t>(stream_->file_size());
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (p == MAP_FAILED) return;
+    ::madvise(p, size, MADV_SEQUENTIAL);
+    mapping_ = std::make_shared<const Mapping>(static_cast<const char*>(p), size);
+  }
+
+  // Serves the next chunk (whole lines, up to kChunkBytes) from the mapping.
+  // False once the rest must be read by copying: the last kPadding bytes of
+  // the file, or a line longer than a chunk; the stream then continues at the
+  // same offset.
+  Result<bool> MapChunk(Context& ctx) {
+    const Mapping& m = *mapping_;
+    uint64_t safe_end = m.size > Arena::kPadding ? m.size - Arena::kPadding : 0;
+    uint64_t start = stream_pos_;
+    if (start < safe_end) {
+      uint64_t window = std::min<uint64_t>(kChunkBytes, safe_end - start);
+      const char* base = m.data + start;
+      const void* nl = ::memrchr(base, '\n', static_cast<size_t>(window));
+      if (nl) {
+        size_t len = static_cast<size_t>(static_cast<const char*>(nl) - base) + 1;
+        auto arena = std::make_shared<Arena>();
+        arena->origin = all_files_[file_index_].string();
+        arena->external_end = m.data + m.size;
+        arena->keep_alive = mapping_;
+        chunk_ = std::move(arena);
+        chunk_data_ = base;
+        chunk_pos_ = 0;
+        chunk_end_ = len;
+        chunk_base_ = start;
+        stream_pos_ = start + len;
+        pending_lines_ = true;
+        bytes_done_ += len;
+        ctx.ReportProgress(bytes_done_, total_bytes_);
+        return true;
+      }
+    }
+    mapping_.reset();
+    WINNOW_RETURN_IF_ERROR(stream_->SeekTo(stream_pos_));
+    return false;
+  }
+
   // Reads the next chunk of the current file into a fresh arena.
   Status FillChunk(Batch& batch, Context& ctx) {
     if (!stream_) return Status::Ok();
     if (carry_.empty() && !skip_partial_line_ && stream_pos_ >= range_end_) {
       stream_.reset();  // every further line starts in another rank's range
+      mapping_.reset();
       return Status::Ok();
+    }
+    if (mapping_) {
+      auto mapped = MapChunk(ctx);
+      if (!mapped.ok()) return FileProblem(all_files_[file_index_], mapped.status(), batch);
+      if (*mapped) return Status::Ok();
     }
     // A recycled arena keeps its size, so growing it to the chunk size zero-fills
     // nothing; the stream reads straight into it after the carried-over line.
@@ -364,6 +434,7 @@ class JsonlSource final : public Source {
     }
     b.append(Arena::kPadding, ' ');
     chunk_ = std::move(arena);
+    chunk_data_ = chunk_->bytes.data();
     chunk_pos_ = 0;
     chunk_end_ = data_end;
     chunk_base_ = base;
@@ -387,7 +458,7 @@ class JsonlSource final : public Source {
   // Turns lines of the current chunk into records. False when the chunk is used up.
   bool TakeLines(Batch& batch, size_t max_rows) {
     if (!pending_lines_) return false;
-    const std::string& b = chunk_->bytes;
+    const char* b = chunk_data_;
     while (chunk_pos_ < chunk_end_ && batch.rows.size() < max_rows) {
       if (config_.limit > 0 && emitted_ >= config_.limit) break;
       if (chunk_base_ + chunk_pos_ >= range_end_) {  // the next range's first line
@@ -396,7 +467,7 @@ class JsonlSource final : public Source {
         chunk_pos_ = chunk_end_;
         break;
       }
-      const char* start = b.data() + chunk_pos_;
+      const char* start = b + chunk_pos_;
       const char* nl = static_cast<const char*>(std::memchr(start, '\n', chunk_end_ - chunk_pos_));
       size_t len = static_cast<size_t>(nl - start);
       chunk_pos_ += len + 1;
@@ -466,6 +537,7 @@ class JsonlSource final : public Source {
       chunk_end_ = arena->bytes.size();
       arena->bytes.append(Arena::kPadding, ' ');
       chunk_ = std::move(arena);
+      chunk_data_ = chunk_->bytes.data();
       chunk_pos_ = 0;
       pending_lines_ = true;
       return Status::Ok();
@@ -521,6 +593,8 @@ class JsonlSource final : public Source {
   std::unique_ptr<InputStream> stream_;
   std::shared_ptr<ArenaPool> pool_;
   std::shared_ptr<Arena> chunk_;
+  const char* chunk_data_ = nullptr;        // chunk_'s bytes, or its window of the mapping
+  std::shared_ptr<const Mapping> mapping_;  // the current file, while served from memory
   size_t chunk_pos_ = 0, chunk_end_ = 0;
   bool pending_lines_ = false;
   bool skipping_long_line_ = false;

@@ -25,9 +25,15 @@ namespace winnow {
 
 // Bytes that records point into, plus where they came from. The buffer is
 // padded (simdjson needs 64 readable bytes past the end of any document).
+// An arena may instead lend memory it keeps alive elsewhere (`external_end`
+// set, `bytes` unused): records then point into, e.g., a read-only file
+// mapping held by `keep_alive`, readable up to `external_end`; every record
+// must end at least kPadding bytes before it.
 struct Arena {
   std::string bytes;   // data followed by at least kPadding spare bytes
   std::string origin;  // file path or other human-readable origin ("" if none)
+  const char* external_end = nullptr;
+  std::shared_ptr<const void> keep_alive;
   static constexpr size_t kPadding = 64;
 };
 
@@ -117,8 +123,8 @@ class Record {
   std::shared_ptr<const Arena> arena_;
   std::string_view raw_;
   uint64_t line_ = 0;
-  Object edits_;                       // set members (override or append)
-  std::vector<std::string> removed_;   // removed source members
+  Object edits_;                      // set members (override or append)
+  std::vector<std::string> removed_;  // removed source members
 };
 
 }  // namespace winnow
