@@ -1,5 +1,7 @@
 #include "winnow/files.h"
 
+#include <cstdio>
+
 #include <glob.h>
 
 #include <algorithm>
@@ -24,7 +26,8 @@ bool HasExtension(const fs::path& p, const std::vector<std::string>& extensions)
 void AddDirectory(const fs::path& dir, const std::vector<std::string>& extensions,
                   std::set<fs::path>* out) {
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec);
+  for (auto it = fs::recursive_directory_iterator(
+           dir, fs::directory_options::follow_directory_symlink, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_regular_file(ec) && HasExtension(it->path(), extensions)) out->insert(it->path());
   }
@@ -55,7 +58,6 @@ bool GlobMatch(std::string_view pattern, std::string_view path) {
   return c == path[0] && GlobMatch(pattern.substr(1), path.substr(1));
 }
 
-
 Result<std::vector<fs::path>> ExpandPaths(const std::vector<std::string>& patterns,
                                           const std::vector<std::string>& extensions) {
   std::set<fs::path> files;
@@ -83,7 +85,8 @@ Result<std::vector<fs::path>> ExpandPaths(const std::vector<std::string>& patter
       // Walk from the longest literal prefix directory.
       size_t star = pattern.find_first_of("*?[");
       size_t slash = pattern.rfind('/', star);
-      fs::path root = slash == std::string::npos ? fs::path(".") : fs::path(pattern.substr(0, slash));
+      fs::path root =
+          slash == std::string::npos ? fs::path(".") : fs::path(pattern.substr(0, slash));
       std::string rel_pattern = slash == std::string::npos ? pattern : pattern.substr(slash + 1);
       std::error_code ec;
       for (auto it = fs::recursive_directory_iterator(root, ec);
@@ -98,8 +101,10 @@ Result<std::vector<fs::path>> ExpandPaths(const std::vector<std::string>& patter
         for (size_t i = 0; i < g.gl_pathc; ++i) {
           std::error_code ec;
           fs::path p = g.gl_pathv[i];
-          if (fs::is_directory(p, ec)) AddDirectory(p, extensions, &files);
-          else files.insert(p);
+          if (fs::is_directory(p, ec))
+            AddDirectory(p, extensions, &files);
+          else
+            files.insert(p);
         }
       }
       globfree(&g);
@@ -107,6 +112,23 @@ Result<std::vector<fs::path>> ExpandPaths(const std::vector<std::string>& patter
     if (files.size() == before) return Status::NotFound("no file matches " + pattern);
   }
   return std::vector<fs::path>(files.begin(), files.end());
+}
+
+OutputName ExporterOutputName(const fs::path& path, const fs::path& output_dir, int rank,
+                              int world) {
+  fs::path p = path.is_relative() ? output_dir / path : path;
+  std::string name = p.filename().string();
+  size_t dot = name.find('.');
+  if (dot == 0) dot = std::string::npos;  // ".hidden": no extension
+  OutputName out;
+  out.stem = (p.parent_path() / name.substr(0, dot)).string();
+  out.ext = dot == std::string::npos ? "" : name.substr(dot);
+  if (world > 1) {
+    char suffix[32];
+    std::snprintf(suffix, sizeof(suffix), "-rank%05d", rank);
+    out.stem += suffix;
+  }
+  return out;
 }
 
 }  // namespace winnow

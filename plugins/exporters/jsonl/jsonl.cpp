@@ -23,6 +23,7 @@
 
 #include "winnow/comm.h"
 #include "winnow/exporter.h"
+#include "winnow/files.h"
 #include "winnow/io.h"
 
 namespace winnow {
@@ -56,16 +57,6 @@ const ConfigSchema& JsonlOutSchema() {
   return schema;
 }
 
-// "dir/name.jsonl.gz" -> ("dir/name", ".jsonl.gz")
-std::pair<std::string, std::string> SplitExtension(const std::string& path) {
-  size_t slash = path.rfind('/');
-  size_t dot = path.find('.', slash == std::string::npos ? 0 : slash + 1);
-  if (dot == std::string::npos || dot == (slash == std::string::npos ? 0 : slash + 1)) {
-    return {path, ""};
-  }
-  return {path.substr(0, dot), path.substr(dot)};
-}
-
 class JsonlExporter final : public Exporter {
  public:
   explicit JsonlExporter(JsonlOutConfig config) : config_(std::move(config)) {}
@@ -81,16 +72,9 @@ class JsonlExporter final : public Exporter {
   }
 
   Status Open(Context& ctx) override {
-    std::filesystem::path p(config_.path);
-    if (p.is_relative()) p = ctx.output_dir() / p;
-    auto [stem, ext] = SplitExtension(p.string());
-    if (ctx.world() > 1) {
-      char rank[32];
-      std::snprintf(rank, sizeof(rank), "-rank%05d", ctx.rank());
-      stem += rank;
-    }
-    stem_ = stem;
-    ext_ = ext;
+    OutputName name = ExporterOutputName(config_.path, ctx.output_dir(), ctx.rank(), ctx.world());
+    stem_ = name.stem;
+    ext_ = name.ext;
     sharded_ = config_.shard_rows > 0 || config_.shard_bytes > 0;
     compressed_ = CompressionFromPath(stem_ + ext_) != Compression::kNone;
     return Status::Ok();

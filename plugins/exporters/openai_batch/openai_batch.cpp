@@ -27,6 +27,7 @@
 #include <mutex>
 
 #include "winnow/exporter.h"
+#include "winnow/files.h"
 #include "winnow/io.h"
 #include "winnow/template.h"
 #include "winnow/value.h"
@@ -128,17 +129,8 @@ class OpenAiBatchExporter final : public Exporter {
   }
 
   Status Open(Context& ctx) override {
-    final_ = config_.path;
-    if (final_.is_relative()) final_ = ctx.output_dir() / final_;
-    if (ctx.world() > 1) {  // one file set per rank: "batch.jsonl" -> "batch-rank00001.jsonl"
-      char rank[32];
-      std::snprintf(rank, sizeof(rank), "-rank%05d", ctx.rank());
-      std::string name = final_.filename().string();
-      size_t dot = name.find('.');
-      name = dot == std::string::npos || dot == 0 ? name + rank
-                                                  : name.substr(0, dot) + rank + name.substr(dot);
-      final_ = final_.parent_path() / name;
-    }
+    // One file set per rank under MPI: "batch.jsonl" -> "batch-rank00001.jsonl".
+    final_ = ExporterOutputName(config_.path, ctx.output_dir(), ctx.rank(), ctx.world()).path();
     tmp_dir_ = ctx.temp_dir() / "openai_batch";
     std::error_code ec;
     fs::create_directories(tmp_dir_, ec);

@@ -46,6 +46,7 @@
 #include "parquet_writer.h"
 #include "winnow/comm.h"
 #include "winnow/exporter.h"
+#include "winnow/files.h"
 #include "winnow/io.h"
 
 namespace winnow::pqw {
@@ -106,16 +107,6 @@ inline const ConfigSchema& ParquetOutSchema() {
           .Min(0)
           .Build();
   return schema;
-}
-
-// "dir/name.parquet" -> ("dir/name", ".parquet")
-inline std::pair<std::string, std::string> SplitExtension(const std::string& path) {
-  size_t slash = path.rfind('/');
-  size_t dot = path.find('.', slash == std::string::npos ? 0 : slash + 1);
-  if (dot == std::string::npos || dot == (slash == std::string::npos ? 0 : slash + 1)) {
-    return {path, ""};
-  }
-  return {path.substr(0, dot), path.substr(dot)};
 }
 
 inline Status ParseSchemaEntry(const std::string& key, const std::string& name, const Value& type,
@@ -192,16 +183,9 @@ class ParquetExporter final : public Exporter {
   }
 
   Status Open(Context& ctx) override {
-    std::filesystem::path p(config_.path);
-    if (p.is_relative()) p = ctx.output_dir() / p;
-    auto [stem, ext] = SplitExtension(p.string());
-    if (ctx.world() > 1) {
-      char rank[32];
-      std::snprintf(rank, sizeof(rank), "-rank%05d", ctx.rank());
-      stem += rank;
-    }
-    stem_ = stem;
-    ext_ = ext;
+    OutputName name = ExporterOutputName(config_.path, ctx.output_dir(), ctx.rank(), ctx.world());
+    stem_ = name.stem;
+    ext_ = name.ext;
     sharded_ = config_.shard_bytes > 0;
     return Status::Ok();
   }

@@ -24,4 +24,15 @@ Result<std::vector<std::filesystem::path>> ExpandPaths(const std::vector<std::st
 // component, ** spans components ("**/*.md" matches "a.md" and "x/y/a.md").
 bool GlobMatch(std::string_view pattern, std::string_view path);
 
+// Where an exporter writes: `path` (relative to `output_dir` unless absolute)
+// split at the first dot of its file name ("out/train.jsonl.gz" -> stem
+// "out/train", ext ".jsonl.gz"), with "-rank00001" appended to the stem when
+// world > 1 so that every MPI rank writes files of its own.
+struct OutputName {
+  std::string stem, ext;
+  std::string path() const { return stem + ext; }
+};
+OutputName ExporterOutputName(const std::filesystem::path& path,
+                              const std::filesystem::path& output_dir, int rank, int world);
+
 }  // namespace winnow
