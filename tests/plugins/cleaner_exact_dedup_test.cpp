@@ -228,3 +228,72 @@ TEST_CASE("exact_dedup index round trip keeps first occurrences", "[exact_dedup]
   CHECK(r->origin == 1);
   CHECK(r->ordinal == 4321);
 }
+
+namespace {
+
+// Byte-loop definitions the ASCII kernels must reproduce.
+std::string RefLower(const std::string& s) {
+  std::string o = s;
+  for (char& c : o) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return o;
+}
+
+bool RefIsSpace(char c) {
+  return (c >= 9 && c <= 13) || (c >= 28 && c <= 32);
+}
+
+std::string RefCollapse(const std::string& s) {
+  std::string o;
+  bool pending = false;
+  for (char c : s) {
+    if (RefIsSpace(c)) {
+      pending = !o.empty();
+      continue;
+    }
+    if (pending) o.push_back(' ');
+    pending = false;
+    o.push_back(c);
+  }
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("exact_dedup ASCII normalisation kernels equal the byte loops", "[exact_dedup]") {
+  using winnow::cleaners::NormStep;
+  using winnow::cleaners::TextNormalizer;
+  // simplify's definition: the shared tokenizer without NLTK splits.
+  winnow::cleaners::TokenizerOptions opts;
+  opts.segment_spaceless = false;
+  opts.nltk_contractions = false;
+  winnow::cleaners::Tokenizer tokenizer(opts);
+  winnow::cleaners::Tokens tokens;
+  TextNormalizer lower({NormStep::kLowercase}), collapse({NormStep::kWhitespace}),
+      simplify({NormStep::kSimplify}), both({NormStep::kLowercase, NormStep::kWhitespace});
+  // Random ASCII over an alphabet rich in the classes the kernels tell apart,
+  // at every length around the 32-byte blocks, plus long texts.
+  const std::string alphabet = "aZq 0 9\t\n\r\x1c\x1f.,;!'\"-(){}$#\x01\x7f  00AB";
+  uint64_t state = 12345;
+  auto next = [&]() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>(state >> 33);
+  };
+  for (int iter = 0; iter < 6000; ++iter) {
+    const size_t len = iter < 200 ? static_cast<size_t>(iter) : next() % 3000;
+    std::string s;
+    for (size_t i = 0; i < len; ++i) {
+      s.push_back(next() % 4 == 0 ? static_cast<char>(next() % 128)
+                                  : alphabet[next() % alphabet.size()]);
+    }
+    tokenizer.Tokenize(s, &tokens);
+    REQUIRE(std::string(lower.Normalize(s)) == RefLower(s));
+    REQUIRE(std::string(collapse.Normalize(s)) == RefCollapse(s));
+    REQUIRE(std::string(simplify.Normalize(s)) == tokens.text);
+    REQUIRE(std::string(both.Normalize(s)) == RefCollapse(RefLower(s)));
+  }
+  CHECK(std::string(simplify.Normalize("  Hello,  World!! 12,345 and 6 7  ")) ==
+        "hello world 0 and 0 0");
+  CHECK(std::string(collapse.Normalize("\t a \n\n b \r")) == "a b");
+}

@@ -15,6 +15,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "ascii_kernels.h"
 #include "winnow/text.h"
 
 namespace winnow::cleaners {
@@ -436,42 +437,39 @@ TextNormalizer::~TextNormalizer() = default;
 
 namespace {
 
-// Collapses white space runs to one ' ' and trims. Returns false when unchanged.
-bool CollapseWhitespace(std::string_view in, bool ascii, std::string& out) {
+constexpr size_t kWholeBuffer = SIZE_MAX;
+
+// Room for an ASCII kernel's output (n + 64 bytes); the buffer only grows,
+// so steady state costs no allocation or zero-fill.
+char* Scratch(std::string& buf, size_t n) {
+  if (buf.size() < n + 64) buf.resize(n + 64);
+  return buf.data();
+}
+
+// Collapses runs of Unicode white space to one ' ' and trims (texts with
+// non-ASCII bytes; ASCII takes CollapseAsciiWhitespace). Returns false when
+// unchanged.
+bool CollapseWhitespace(std::string_view in, std::string& out) {
   out.resize(in.size());
   char* base = out.data();
   char* p = base;
   bool pending_space = false;
-  if (ascii) {
-    for (unsigned char c : in) {
-      if (kAsciiClass[c] == kSpace) {
-        pending_space = p != base;
-        continue;
-      }
-      if (pending_space) {
-        *p++ = ' ';
-        pending_space = false;
-      }
-      *p++ = static_cast<char>(c);
+  const char* s = in.data();
+  const int32_t n = static_cast<int32_t>(in.size());
+  for (int32_t i = 0; i < n;) {
+    int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, n, c);
+    if (c >= 0 && IsPyWhitespace(c)) {
+      pending_space = p != base;
+      continue;
     }
-  } else {
-    const char* s = in.data();
-    const int32_t n = static_cast<int32_t>(in.size());
-    for (int32_t i = 0; i < n;) {
-      int32_t start = i;
-      UChar32 c;
-      U8_NEXT(s, i, n, c);
-      if (c >= 0 && IsPyWhitespace(c)) {
-        pending_space = p != base;
-        continue;
-      }
-      if (pending_space) {
-        *p++ = ' ';
-        pending_space = false;
-      }
-      std::memcpy(p, s + start, static_cast<size_t>(i - start));
-      p += i - start;
+    if (pending_space) {
+      *p++ = ' ';
+      pending_space = false;
     }
+    std::memcpy(p, s + start, static_cast<size_t>(i - start));
+    p += i - start;
   }
   out.resize(static_cast<size_t>(p - base));
   return std::string_view(out) != in;
@@ -496,6 +494,9 @@ std::string_view TextNormalizer::Normalize(std::string_view in) {
     }
     std::string& dst = buf_[which];
     bool changed = false;
+    // ASCII kernels leave their result in the first result_len bytes of dst;
+    // the other paths size dst to the result.
+    size_t result_len = kWholeBuffer;
     switch (step) {
       case NormStep::kNfc:
       case NormStep::kNfkc: {
@@ -516,15 +517,9 @@ std::string_view TextNormalizer::Normalize(std::string_view in) {
       }
       case NormStep::kLowercase: {
         if (ascii) {
-          // Branch-free so that it vectorises.
-          dst.resize(cur.size());
-          const unsigned char* src = reinterpret_cast<const unsigned char*>(cur.data());
-          char* out = dst.data();
-          for (size_t i = 0; i < cur.size(); ++i) {
-            unsigned char c = src[i];
-            out[i] = static_cast<char>(c + ((static_cast<unsigned char>(c - 'A') < 26u) << 5));
-          }
-          changed = std::memcmp(out, cur.data(), cur.size()) != 0;
+          const size_t len = LowerAsciiBytes(cur.data(), cur.size(), Scratch(dst, cur.size()));
+          changed = std::memcmp(dst.data(), cur.data(), len) != 0;
+          result_len = len;
         } else {
           UErrorCode ec = U_ZERO_ERROR;
           dst.clear();
@@ -537,16 +532,25 @@ std::string_view TextNormalizer::Normalize(std::string_view in) {
         break;
       }
       case NormStep::kWhitespace:
-        changed = CollapseWhitespace(cur, ascii, dst);
+        if (ascii) {
+          result_len = CollapseAsciiWhitespace(cur.data(), cur.size(), Scratch(dst, cur.size()));
+          changed = std::string_view(dst.data(), result_len) != cur;
+        } else {
+          changed = CollapseWhitespace(cur, dst);
+        }
         break;
       case NormStep::kSimplify:
-        tokenizer_->Tokenize(cur, &tokens_);
-        dst.assign(tokens_.text);
+        if (ascii) {
+          result_len = SimplifyAscii(cur.data(), cur.size(), Scratch(dst, cur.size()));
+        } else {
+          tokenizer_->Tokenize(cur, &tokens_);
+          dst.assign(tokens_.text);
+        }
         changed = true;
         break;
     }
     if (changed) {
-      cur = dst;
+      cur = std::string_view(dst.data(), result_len == kWholeBuffer ? dst.size() : result_len);
       which ^= 1;
     }
   }
