@@ -17,6 +17,16 @@ if(TARGET winnow_cleaner_quality)
     target_link_libraries(quality_bench PRIVATE
       -Wl,--no-as-needed ${CLD2_FULL_LIBRARY} ${CLD2_LIBRARY} -Wl,--as-needed)
     target_compile_definitions(quality_bench PRIVATE WINNOW_QUALITY_BENCH_CLD2)
+    # cleaner/language's detector kernel (the plugin's Detect(): script analysis + CLD2).
+    set(_lang_dir ${PROJECT_SOURCE_DIR}/plugins/cleaners/language)
+    target_sources(quality_bench PRIVATE ${_lang_dir}/language_detect.cpp
+      ${_lang_dir}/language_codes.cpp ${_lang_dir}/language_lexicon.cpp)
+    target_include_directories(quality_bench PRIVATE ${_lang_dir})
+    target_link_libraries(quality_bench PRIVATE ICU::i18n)
+    if(TARGET PkgConfig::FASTTEXT)
+      target_link_libraries(quality_bench PRIVATE PkgConfig::FASTTEXT)
+      target_compile_definitions(quality_bench PRIVATE WINNOW_LANGUAGE_HAVE_FASTTEXT)
+    endif()
   endif()
   if(TARGET winnow_testing)
     target_link_libraries(quality_bench PRIVATE winnow_testing)

@@ -36,6 +36,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +48,8 @@
 #ifdef WINNOW_QUALITY_BENCH_CLD2
 #include <cld2/public/compact_lang_det.h>
 #include <cld2/public/encodings.h>
+
+#include "language_detect.h"
 #endif
 
 #ifdef WINNOW_QUALITY_BENCH_HARNESS
@@ -344,6 +347,13 @@ int main(int argc, char** argv) {
           text.data(), static_cast<int>(std::min<size_t>(text.size(), INT32_MAX)), true, nullptr, 0,
           lang3, percent3, score3, nullptr, &text_bytes, &reliable, &valid_prefix);
     };
+    // cleaner/language's kernel as the plugin calls it (default options: the
+    // combined detector: script analysis, then CLD2 with its best-effort flag).
+    std::unique_ptr<winnow::langid::Detector> detector;
+    {
+      auto det = winnow::langid::Detector::Create(winnow::langid::DetectorOptions{});
+      if (det.ok()) detector = std::move(det).value();
+    }
 #endif
     for (int threads : {1, 2}) {
       timed("baseline: simdjson scan", threads, parts.size(), 5 * texts.size(),
@@ -372,6 +382,20 @@ int main(int argc, char** argv) {
       timed("quality, 4 presets (drop)", threads, texts.size(), texts.size(),
             [&](int, size_t b, size_t e) { quality_slice(b, e, nullptr); });
 #ifdef WINNOW_QUALITY_BENCH_CLD2
+      if (detector) {
+        timed("language kernel (Detector::Detect)", threads, texts.size(), texts.size(),
+              [&](int, size_t b, size_t e) {
+                size_t en = 0;
+                for (size_t i = b; i < e; ++i) en += detector->Detect(texts[i]).language == "en";
+                (void)en;
+              });
+        kept = 0;
+        timed("language kernel + quality (drop)", threads, texts.size(), texts.size(),
+              [&](int, size_t b, size_t e) {
+                quality_slice(
+                    b, e, [&](size_t i) { return detector->Detect(texts[i]).language == "en"; });
+              });
+      }
       kept = 0;
       timed("CLD2 + quality, 4 presets (drop)", threads, texts.size(), texts.size(),
             [&](int, size_t b, size_t e) {

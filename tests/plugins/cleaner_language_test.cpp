@@ -2,8 +2,18 @@
 // detector kernels compiled into this test (see cleaner_language.cmake).
 #include <catch2/catch.hpp>
 
+// CLD2's header needs <cstdio> first.
+#include <cstdio>
+
+#include <cld2/public/compact_lang_det.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/utf8.h>
+
 #include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -121,6 +131,254 @@ TEST_CASE("script analysis counts letters per script and words", "[language][scr
   st = langid::AnalyzeScripts("東京に行きます");
   CHECK(st.dominant == "Hira");  // Han + kana count together as Japanese
   CHECK(st.has_kana);
+}
+
+namespace {
+
+// The byte loop AnalyzeScripts used before its bitmap fast path: the oracle.
+langid::ScriptStats RefAnalyzeScripts(std::string_view s) {
+  auto is_word_char = [](UChar32 c) {
+    if (c < 0x80) return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    return u_isUAlphabetic(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) != 0;
+  };
+  auto is_cjk = [](UScriptCode sc) {
+    return sc == USCRIPT_HAN || sc == USCRIPT_HIRAGANA || sc == USCRIPT_KATAKANA;
+  };
+  langid::ScriptStats st;
+  std::vector<int64_t> counts(USCRIPT_CODE_LIMIT, 0);
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const int32_t n = static_cast<int32_t>(s.size());
+  int32_t i = 0;
+  bool in_word = false;
+  int64_t cjk_chars = 0;
+  while (i < n) {
+    uint8_t b = p[i];
+    if (b < 0x80) {
+      ++i;
+      bool letter = ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
+      if (letter) {
+        ++counts[USCRIPT_LATIN];
+        if (!in_word) ++st.words;
+        in_word = true;
+      } else if (!(b == '\'' && in_word)) {
+        in_word = false;
+      }
+      continue;
+    }
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (c < 0 || !is_word_char(c)) {
+      in_word = in_word && c == 0x2019;
+      continue;
+    }
+    UErrorCode err = U_ZERO_ERROR;
+    UScriptCode sc = uscript_getScript(c, &err);
+    if (U_FAILURE(err) || sc < 0 || sc >= USCRIPT_CODE_LIMIT) sc = USCRIPT_UNKNOWN;
+    if (sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc == USCRIPT_UNKNOWN) {
+      if (!(U_GET_GC_MASK(c) & U_GC_M_MASK)) in_word = false;
+      continue;
+    }
+    ++counts[sc];
+    if (is_cjk(sc)) {
+      ++cjk_chars;
+      in_word = false;
+      continue;
+    }
+    if (!in_word) ++st.words;
+    in_word = true;
+  }
+  st.words += (cjk_chars + 1) / 2;
+  st.has_kana = counts[USCRIPT_HIRAGANA] + counts[USCRIPT_KATAKANA] > 0;
+  st.has_hangul = counts[USCRIPT_HANGUL] > 0;
+  int best = -1;
+  for (int sc = 0; sc < USCRIPT_CODE_LIMIT; ++sc) {
+    st.letters += counts[sc];
+    if (counts[sc] > 0 && (best < 0 || counts[sc] > counts[best])) best = sc;
+  }
+  if (best >= 0) {
+    int64_t dom = counts[best];
+    auto bsc = static_cast<UScriptCode>(best);
+    if (is_cjk(bsc) && st.has_kana) {
+      dom = counts[USCRIPT_HAN] + counts[USCRIPT_HIRAGANA] + counts[USCRIPT_KATAKANA];
+      bsc = USCRIPT_HIRAGANA;
+    }
+    const char* name = uscript_getShortName(bsc);
+    st.dominant = name ? name : "";
+    st.dominant_letters = dom;
+  }
+  return st;
+}
+
+void CheckSameStats(const std::string& text) {
+  langid::ScriptStats a = langid::AnalyzeScripts(text);
+  langid::ScriptStats b = RefAnalyzeScripts(text);
+  INFO("text: " << text.substr(0, 200) << " (" << text.size() << " bytes)");
+  REQUIRE(a.dominant == b.dominant);
+  REQUIRE(a.dominant_letters == b.dominant_letters);
+  REQUIRE(a.letters == b.letters);
+  REQUIRE(a.words == b.words);
+  REQUIRE(a.has_kana == b.has_kana);
+  REQUIRE(a.has_hangul == b.has_hangul);
+}
+
+// What CLD2's CheckUTF8 entry point says: the whole text is interchange valid.
+bool Cld2SaysValid(const std::string& text) {
+  CLD2::Language lang3[3];
+  int percent3[3];
+  double score3[3];
+  int text_bytes = 0, valid_prefix = -1;
+  bool reliable = false;
+  CLD2::ExtDetectLanguageSummaryCheckUTF8(text.data(), static_cast<int>(text.size()), true, nullptr,
+                                          0, lang3, percent3, score3, nullptr, &text_bytes,
+                                          &reliable, &valid_prefix);
+  return valid_prefix == static_cast<int>(text.size());
+}
+
+}  // namespace
+
+TEST_CASE("script analysis fast path matches the byte loop", "[language][script]") {
+  // Pieces that hit every branch: ASCII letters and apostrophes at block
+  // edges, U+2019, accented Latin, combining marks, CJK, kana, Hangul,
+  // Cyrillic, symbols, controls, invalid bytes, C1 controls, non-characters.
+  const std::vector<std::string> pieces = {"a",
+                                           "Z",
+                                           "'",
+                                           "''",
+                                           " ",
+                                           "\n",
+                                           "don't",
+                                           "rock'n'roll",
+                                           "x'",
+                                           "1",
+                                           ".",
+                                           ",",
+                                           "\t",
+                                           "\x01",
+                                           "\x7f",
+                                           "\x0b",
+                                           "\xe2\x80\x99",
+                                           "é",
+                                           "ß",
+                                           "e\xcc\x81",
+                                           "\xcc\x81",
+                                           "東",
+                                           "京",
+                                           "に",
+                                           "カ",
+                                           "한",
+                                           "ж",
+                                           "ᱥ",
+                                           "€",
+                                           "😀",
+                                           "\xc2\x85",
+                                           "\xef\xb7\x90",
+                                           "\xef\xbf\xbe",
+                                           "\xff",
+                                           "\xc3",
+                                           "\xe2\x80",
+                                           "\xed\xa0\x80",
+                                           "\xf4\x90\x80\x80",
+                                           "\xc0\xaf",
+                                           "\xef\xbf\xbd"};
+  std::mt19937_64 rng(12345);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const size_t len = rng() % 300;
+    // Mostly ASCII words (long fast-path runs), sometimes dense special pieces.
+    const bool dense = round % 3 == 0;
+    while (text.size() < len) {
+      if (!dense && rng() % 4 != 0) {
+        text += "abcdefghijklmnopqrstuvwxyz"[rng() % 26];
+        if (rng() % 6 == 0) text += ' ';
+      } else {
+        text += pieces[rng() % pieces.size()];
+      }
+    }
+    CheckSameStats(text);
+  }
+  // Real text: the README of every plugin and the shared data's instructions.
+  size_t real = 0;
+  for (const char* rel :
+       {"plugins/cleaners/language/README.md", "plugins/cleaners/quality/README.md", "README.md",
+        "docs/performance.md"}) {
+    std::ifstream in((winnow::testing::SourceDir() / rel).string(), std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.empty()) continue;
+    ++real;
+    CheckSameStats(text);
+    for (size_t cut = 1; cut < text.size(); cut += 97) CheckSameStats(text.substr(0, cut));
+  }
+  CHECK(real > 0);
+}
+
+TEST_CASE("script analysis knows when CLD2 may skip its UTF-8 check", "[language][script]") {
+  for (const std::string& text : {std::string("Plain English text, with\ttabs\nand lines.\r\n"),
+                                  std::string("déjà vu — “quoted” 東京"), std::string(""),
+                                  std::string("\xef\xbf\xbd replacement character")}) {
+    INFO(text);
+    CHECK(langid::AnalyzeScripts(text).interchange_valid);
+    CHECK(Cld2SaysValid(text));
+  }
+  // Not interchange valid for CLD2: the plugin then calls CLD2's checking entry point.
+  for (const std::string& bad :
+       {std::string("bell\x07"), std::string("vertical\x0btab"), std::string("del\x7f"),
+        std::string("nul", 4), std::string("c1 \xc2\x85 control"),
+        std::string("nonchar \xef\xb7\x90"), std::string("nonchar \xef\xbf\xbf"),
+        std::string("astral nonchar \xf0\x9f\xbf\xbe"), std::string("bad \xff byte"),
+        std::string("truncated \xe2\x80")}) {
+    INFO(bad);
+    CHECK_FALSE(langid::AnalyzeScripts(bad).interchange_valid);
+    CHECK_FALSE(Cld2SaysValid(bad));
+  }
+  // Random mixes: whenever the analysis says valid, CLD2's own check agrees.
+  std::mt19937_64 rng(7);
+  const std::vector<std::string> pieces = {"a",    " ",        "\n",          "é",
+                                           "\x01", "\xc2\x85", "東",          "\xef\xbf\xbe",
+                                           "\xff", "\xc2\xa0", "\xe2\x80\x9c"};
+  int valid = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    for (size_t k = rng() % 80; k > 0; --k) text += pieces[rng() % (round % 2 ? 4 : pieces.size())];
+    const bool ours = langid::AnalyzeScripts(text).interchange_valid;
+    INFO(text);
+    REQUIRE(ours == Cld2SaysValid(text));
+    valid += ours;
+  }
+  CHECK(valid > 500);
+}
+
+TEST_CASE("control characters do not make CLD2 refuse a text", "[language][cld2]") {
+  // CLD2's checking entry point refuses text with C0/C1 controls or
+  // non-characters (and leaves its outputs unset); the detector hands CLD2 the
+  // text with those characters replaced by spaces.
+  auto det = langid::Detector::Create(langid::DetectorOptions{});
+  REQUIRE(det.ok());
+  const std::string spaced =
+      "Horisontale posisie van kind in beskikbare ruimte. 0.0 is linksgerig, 1.0 is regsgerig";
+  for (const char* ctl : {"\v", "\x01", "\x7f", "\xc2\x85", "\xef\xbf\xbe"}) {
+    std::string text = spaced;
+    text.replace(text.rfind(' '), 1, ctl);
+    INFO(text);
+    for (int rep = 0; rep < 2; ++rep) {
+      langid::Detection a = (*det)->Detect(text), b = (*det)->Detect(spaced);
+      CHECK(a.language == "af");
+      CHECK(a.language == b.language);
+      CHECK(a.label == b.label);
+      CHECK(a.score == b.score);
+      CHECK(std::string(a.method) == b.method);
+    }
+  }
+  // detector: cld2 is CLD2 as most tools call it: such a text is unknown to it.
+  langid::DetectorOptions cld2_only;
+  cld2_only.engine = langid::Engine::kCld2;
+  auto plain = langid::Detector::Create(cld2_only);
+  REQUIRE(plain.ok());
+  const std::string english =
+      "The quick brown fox jumps over the lazy dog and keeps running. It does not stop until "
+      "it reaches the river bank.";
+  CHECK((*plain)->Detect(english).language == "en");
+  CHECK((*plain)->Detect(english + "\x01").language == "und");
+  CHECK((*det)->Detect(english + "\x01").language == "en");
 }
 
 TEST_CASE("SampleText bounds long texts at code point boundaries", "[language][sample]") {

@@ -29,9 +29,11 @@
 // Determinism: each row's result depends only on its text and the config.
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "language_codes.h"
@@ -113,6 +115,26 @@ const winnow::ConfigSchema& LanguageSchema() {
   return schema;
 }
 
+void CountLanguage(std::vector<std::pair<std::string, int64_t>>& counts, const std::string& lang) {
+  for (auto& [name, n] : counts) {
+    if (name == lang) {
+      ++n;
+      return;
+    }
+  }
+  counts.emplace_back(lang, 1);
+}
+
+void CountMethod(std::vector<std::pair<const char*, int64_t>>& counts, const char* method) {
+  for (auto& [name, n] : counts) {
+    if (name == method || std::strcmp(name, method) == 0) {
+      ++n;
+      return;
+    }
+  }
+  counts.emplace_back(method, 1);
+}
+
 std::string FormatScore(double s) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.2f", s);
@@ -183,7 +205,11 @@ class LanguageCleaner final : public winnow::Stage {
   }
 
   Status Process(Batch& batch, Context& ctx) override {
+    // Per-batch counters: the rare ones in a map, languages and methods in
+    // small flat tables (no per-row string building or tree lookups).
     std::map<std::string, int64_t> counts;
+    std::vector<std::pair<std::string, int64_t>> lang_counts;
+    std::vector<std::pair<const char*, int64_t>> method_counts;
     std::string scratch, clean;
     const bool drop_mode = config_.mode == "drop";
     for (size_t i = 0; i < batch.rows.size(); ++i) {
@@ -225,8 +251,8 @@ class LanguageCleaner final : public winnow::Stage {
         ++counts["sampled_long"];
       }
       Detection d = detector_->Detect(text);
-      ++counts["lang." + d.language];
-      ++counts[std::string("method.") + d.method];
+      CountLanguage(lang_counts, d.language);
+      CountMethod(method_counts, d.method);
 
       const char* reason = nullptr;
       std::string detail;
@@ -259,6 +285,8 @@ class LanguageCleaner final : public winnow::Stage {
       }
       if (!config_.label_field.empty()) row.Set(config_.label_field, winnow::Value(d.label));
     }
+    for (const auto& [lang, n] : lang_counts) counts["lang." + lang] += n;
+    for (const auto& [method, n] : method_counts) counts[std::string("method.") + method] += n;
     for (const auto& [name, n] : counts) ctx.Count(name, n);
     return Status::Ok();
   }

@@ -8,6 +8,10 @@
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -27,6 +31,8 @@
 namespace winnow::langid {
 
 namespace {
+
+bool IsInterchangeValid(UChar32 c);
 
 constexpr double kCld2ShortWeight = 0.6;  // weight of CLD2's best-effort vote on short texts
 constexpr size_t kMaxVoteTokens = 256;    // tokens looked at by the lexicon vote
@@ -91,6 +97,55 @@ struct ScriptCounter {
   std::array<int64_t, USCRIPT_CODE_LIMIT> counts{};
 };
 
+// CLD2's summary call. ExtDetectLanguageSummaryCheckUTF8 first scans the text
+// for interchange-valid UTF-8 and answers UNKNOWN_LANGUAGE when it is not;
+// when AnalyzeScripts has already established validity (`known_valid`) the
+// scan is skipped and the same detection runs directly.
+CLD2::Language Cld2Summary(std::string_view text, bool known_valid, int flags,
+                           CLD2::Language* lang3, int* percent3, bool* reliable) {
+  // CLD2 leaves its outputs untouched when it refuses the text: start defined.
+  for (int k = 0; k < 3; ++k) {
+    lang3[k] = CLD2::UNKNOWN_LANGUAGE;
+    percent3[k] = 0;
+  }
+  *reliable = false;
+  double score3[3];
+  int text_bytes = 0;
+  const int len = static_cast<int>(std::min<size_t>(text.size(), INT32_MAX));
+  if (known_valid) {
+    return CLD2::ExtDetectLanguageSummary(text.data(), len, true, nullptr, flags, lang3, percent3,
+                                          score3, nullptr, &text_bytes, reliable);
+  }
+  int valid_prefix = 0;
+  return CLD2::ExtDetectLanguageSummaryCheckUTF8(text.data(), len, true, nullptr, flags, lang3,
+                                                 percent3, score3, nullptr, &text_bytes, reliable,
+                                                 &valid_prefix);
+}
+
+// `text` with every code point CLD2 does not accept (C0/C1 controls other
+// than \t \n \f \r, DEL, non-characters, invalid sequences) replaced by a
+// space, in `out`. CLD2's checking entry point would refuse the whole text
+// (UNKNOWN_LANGUAGE); these characters are word separators for the script
+// analysis and the word vote, so their ScriptStats are unchanged.
+std::string_view InterchangeValidCopy(std::string_view text, std::string& out) {
+  out.clear();
+  out.reserve(text.size());
+  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+  const int32_t n = static_cast<int32_t>(std::min<size_t>(text.size(), INT32_MAX));
+  int32_t i = 0;
+  while (i < n) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (c < 0 || !IsInterchangeValid(c)) {
+      out.push_back(' ');
+    } else {
+      out.append(text.data() + start, static_cast<size_t>(i - start));
+    }
+  }
+  return out;
+}
+
 double Cld2Score(int percent, bool reliable) {
   double p = std::clamp(percent, 0, 100) / 100.0;
   return reliable ? p : p * 0.5;
@@ -101,33 +156,115 @@ double Cld2Score(int percent, bool reliable) {
 // ---------------------------------------------------------------------------
 // Script analysis and sampling
 
+namespace {
+
+// CLD2's "interchange valid" (UniLib::IsInterchangeValid) for a decoded code point.
+bool IsInterchangeValid(UChar32 c) {
+  return !((c >= 0x00 && c <= 0x08) || c == 0x0B || (c >= 0x0E && c <= 0x1F) ||
+           (c >= 0x7F && c <= 0x9F) || (c >= 0xD800 && c <= 0xDFFF) ||
+           (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE);
+}
+
+// Byte-class bitmaps of up to 64 bytes at p (n of them readable).
+struct AsciiBlock {
+  uint64_t nonascii;  // bytes >= 0x80
+  uint64_t letter;    // [A-Za-z]
+  uint64_t apos;      // '
+  uint64_t bad;       // C0 controls except \t \n \f \r, and DEL (not interchange valid)
+};
+
+inline AsciiBlock ClassifyBlock(const uint8_t* p, size_t n) {
+  alignas(32) uint8_t tail[64];
+  if (n < 64) {
+    std::memset(tail, ' ', sizeof(tail));
+    std::memcpy(tail, p, n);
+    p = tail;
+  }
+  AsciiBlock b{};
+#ifdef __AVX2__
+  for (int half = 0; half < 2; ++half) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * half));
+    const int sh = 32 * half;
+    __m256i low = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+    // Signed compares: bytes >= 0x80 are negative and never in range.
+    __m256i letter = _mm256_and_si256(_mm256_cmpgt_epi8(low, _mm256_set1_epi8('a' - 1)),
+                                      _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), low));
+    __m256i apos = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\''));
+    // Controls: 0x00-0x1F except 09 0A 0C 0D, and 0x7F.
+    __m256i ctl = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(-1)),
+                                   _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v));
+    __m256i ok_ctl = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x09)),
+                                                     _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x0A))),
+                                     _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x0C)),
+                                                     _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x0D))));
+    __m256i bad = _mm256_or_si256(_mm256_andnot_si256(ok_ctl, ctl),
+                                  _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)));
+    b.nonascii |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(v))} << sh;
+    b.letter |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(letter))} << sh;
+    b.apos |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(apos))} << sh;
+    b.bad |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(bad))} << sh;
+  }
+#else
+  for (int k = 0; k < 64; ++k) {
+    const uint8_t c = p[k];
+    const uint64_t bit = uint64_t{1} << k;
+    if (c >= 0x80) {
+      b.nonascii |= bit;
+    } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+      b.letter |= bit;
+    } else if (c == '\'') {
+      b.apos |= bit;
+    } else if ((c < 0x20 && c != 0x09 && c != 0x0A && c != 0x0C && c != 0x0D) || c == 0x7F) {
+      b.bad |= bit;
+    }
+  }
+#endif
+  return b;
+}
+
+}  // namespace
+
+// One pass over the text: ASCII runs (up to 64 bytes, ended by the first
+// non-ASCII byte) are counted from byte-class bitmaps; other characters are
+// decoded one at a time. The word state machine is the byte loop's: a letter
+// starts or continues a word, an apostrophe (' or U+2019) inside a word keeps
+// it going, anything else ends it.
 ScriptStats AnalyzeScripts(std::string_view s) {
   ScriptStats st;
   static thread_local ScriptCounter counter;
+  static thread_local std::vector<int> touched;  // scripts with a non-zero count
   auto& counts = counter.counts;
-  counts.fill(0);
+  touched.clear();
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
   const int32_t n = static_cast<int32_t>(std::min<size_t>(s.size(), INT32_MAX));
   int32_t i = 0;
-  bool in_word = false;
+  uint64_t in_word = 0;  // 0 or 1
   int64_t cjk_chars = 0;
+  int64_t latin = 0;
+  bool valid = true;  // interchange-valid UTF-8 so far (what CLD2's CheckUTF8 entry checks)
   while (i < n) {
-    // ASCII fast path.
-    uint8_t b = p[i];
-    if (b < 0x80) {
-      ++i;
-      bool letter = ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
-      if (letter) {
-        ++counts[USCRIPT_LATIN];
-        if (!in_word) ++st.words;
-        in_word = true;
-      } else if (!(b == '\'' && in_word)) {
-        in_word = false;
-      }
+    const size_t avail = static_cast<size_t>(n - i);
+    const AsciiBlock b = ClassifyBlock(p + i, std::min<size_t>(avail, 64));
+    size_t k = b.nonascii ? static_cast<size_t>(__builtin_ctzll(b.nonascii)) : 64;
+    if (k > avail) k = avail;
+    if (k > 0) {
+      const uint64_t keep = k == 64 ? ~uint64_t{0} : (uint64_t{1} << k) - 1;
+      const uint64_t L = b.letter & keep;
+      const uint64_t A = b.apos & keep;
+      // Apostrophe runs right after a letter (or after a word carried in) stay in the word:
+      // adding the run's first bit clears the whole run in A + S.
+      const uint64_t S = ((L << 1) | in_word) & A;
+      const uint64_t W = L | (A & ~(A + S));
+      st.words += __builtin_popcountll(L & ~((W << 1) | in_word));
+      latin += __builtin_popcountll(L);
+      if (b.bad & keep) valid = false;
+      in_word = (W >> (k - 1)) & 1;
+      i += static_cast<int32_t>(k);
       continue;
     }
     UChar32 c;
     U8_NEXT(p, i, n, c);
+    if (c < 0 || !IsInterchangeValid(c)) valid = false;
     if (c < 0 || !IsWordChar(c)) {
       in_word = in_word && c == 0x2019;
       continue;
@@ -137,25 +274,37 @@ ScriptStats AnalyzeScripts(std::string_view s) {
     if (U_FAILURE(err) || sc < 0 || sc >= USCRIPT_CODE_LIMIT) sc = USCRIPT_UNKNOWN;
     if (sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc == USCRIPT_UNKNOWN) {
       // Combining marks continue the current word; other symbols end it.
-      if (!(U_GET_GC_MASK(c) & U_GC_M_MASK)) in_word = false;
+      if (!(U_GET_GC_MASK(c) & U_GC_M_MASK)) in_word = 0;
       continue;
     }
-    ++counts[sc];
+    if (sc == USCRIPT_LATIN) {
+      ++latin;
+    } else {
+      if (counts[sc] == 0) touched.push_back(sc);
+      ++counts[sc];
+    }
     if (IsCjkScript(sc)) {
       ++cjk_chars;  // no spaces between words: two characters count as one word
-      in_word = false;
+      in_word = 0;
       continue;
     }
     if (!in_word) ++st.words;
-    in_word = true;
+    in_word = 1;
   }
+  if (latin > 0) {
+    touched.push_back(USCRIPT_LATIN);
+    counts[USCRIPT_LATIN] = latin;
+  }
+  st.interchange_valid = valid && static_cast<size_t>(n) == s.size();
   st.words += (cjk_chars + 1) / 2;
   st.has_kana = counts[USCRIPT_HIRAGANA] + counts[USCRIPT_KATAKANA] > 0;
   st.has_hangul = counts[USCRIPT_HANGUL] > 0;
-  int best = -1;
-  for (int sc = 0; sc < USCRIPT_CODE_LIMIT; ++sc) {
+  int best = -1;  // the most letters; ties: the lowest script code (as a scan in code order)
+  for (int sc : touched) {
     st.letters += counts[sc];
-    if (counts[sc] > 0 && (best < 0 || counts[sc] > counts[best])) best = sc;
+    if (best < 0 || counts[sc] > counts[best] || (counts[sc] == counts[best] && sc < best)) {
+      best = sc;
+    }
   }
   if (best >= 0) {
     // Japanese mixes Han and kana: count them as one script when kana is present.
@@ -169,6 +318,7 @@ ScriptStats AnalyzeScripts(std::string_view s) {
     st.dominant = name ? name : "";
     st.dominant_letters = dom;
   }
+  for (int sc : touched) counts[sc] = 0;
   return st;
 }
 
@@ -340,19 +490,14 @@ Status Detector::AddWords(std::string_view language, std::string_view text, bool
   return Status::Ok();
 }
 
-Detection Detector::DetectCld2(std::string_view text, bool best_effort) const {
+Detection Detector::DetectCld2(std::string_view text, bool best_effort, bool known_valid) const {
   Detection d;
   d.method = "cld2";
   CLD2::Language lang3[3];
   int percent3[3];
-  double score3[3];
-  int text_bytes = 0;
   bool reliable = false;
-  int valid_prefix = 0;
-  CLD2::Language lang = CLD2::ExtDetectLanguageSummaryCheckUTF8(
-      text.data(), static_cast<int>(std::min<size_t>(text.size(), INT32_MAX)), true, nullptr,
-      best_effort ? CLD2::kCLDFlagBestEffort : 0, lang3, percent3, score3, nullptr, &text_bytes,
-      &reliable, &valid_prefix);
+  CLD2::Language lang = Cld2Summary(text, known_valid, best_effort ? CLD2::kCLDFlagBestEffort : 0,
+                                    lang3, percent3, &reliable);
   d.label = CLD2::LanguageCode(lang);
   d.language = NormalizeLabel(d.label);
   if (d.language == "und") {
@@ -394,14 +539,9 @@ Detection Detector::DetectCombined(std::string_view text, const ScriptStats& st)
   // 2. CLD2 with its best-effort guess (top 3 languages with byte percentages).
   CLD2::Language lang3[3];
   int percent3[3];
-  double score3[3];
-  int text_bytes = 0;
   bool reliable = false;
-  int valid_prefix = 0;
-  CLD2::Language lang = CLD2::ExtDetectLanguageSummaryCheckUTF8(
-      text.data(), static_cast<int>(std::min<size_t>(text.size(), INT32_MAX)), true, nullptr,
-      CLD2::kCLDFlagBestEffort, lang3, percent3, score3, nullptr, &text_bytes, &reliable,
-      &valid_prefix);
+  CLD2::Language lang =
+      Cld2Summary(text, st.interchange_valid, CLD2::kCLDFlagBestEffort, lang3, percent3, &reliable);
   std::string cld_label = CLD2::LanguageCode(lang);
   std::string cld_lang = NormalizeLabel(cld_label);
   if (st.words > options_.short_words && cld_lang != "und") {
@@ -484,7 +624,7 @@ Detection Detector::DetectCombined(std::string_view text, const ScriptStats& st)
   for (const auto& c : cands) sum += c.lex + kCld2ShortWeight * c.cld;
   const double share = sum > 0 ? best_total / sum : 0.0;
   const bool plain_agrees = reliable && NormalizeLabel(CLD2::LanguageCode(lang)) == best->lang &&
-                            DetectCld2(text, false).language == best->lang;
+                            DetectCld2(text, false, st.interchange_valid).language == best->lang;
   const double strength =
       std::max(best->cld * (plain_agrees ? 1.0 : 0.5), std::min(1.0, 2.5 * best->lex));
   const double words = static_cast<double>(std::max<int64_t>(st.words, 1));
@@ -524,8 +664,10 @@ Detection Detector::Detect(std::string_view text) const {
   text = SampleText(text, options_.max_detect_bytes, scratch);
   switch (options_.engine) {
     case Engine::kCld2: {
-      if (AnalyzeScripts(text).letters == 0) return Detection{};
-      return DetectCld2(text, false);
+      ScriptStats st = AnalyzeScripts(text);
+      if (st.letters == 0) return Detection{};
+      // CLD2 as most tools call it: it refuses text that is not interchange valid.
+      return DetectCld2(text, false, st.interchange_valid);
     }
     case Engine::kFastText: {
       ScriptStats st = AnalyzeScripts(text);
@@ -543,8 +685,15 @@ Detection Detector::Detect(std::string_view text) const {
       return d;
     }
     case Engine::kCombined:
-    default:
-      return DetectCombined(text, AnalyzeScripts(text));
+    default: {
+      ScriptStats st = AnalyzeScripts(text);
+      std::string clean;
+      if (!st.interchange_valid) {
+        text = InterchangeValidCopy(text, clean);
+        st.interchange_valid = true;
+      }
+      return DetectCombined(text, st);
+    }
   }
 }
 

@@ -58,6 +58,10 @@ struct ScriptStats {
   int64_t words = 0;    // maximal runs of letters/marks/apostrophes
   bool has_kana = false;
   bool has_hangul = false;
+  // Every code point is "interchange valid" for CLD2 (valid UTF-8 without C0/C1
+  // controls other than \t \n \f \r, DEL or non-characters): CLD2 may then be
+  // called without its own UTF-8 check, with the same result.
+  bool interchange_valid = false;
 };
 ScriptStats AnalyzeScripts(std::string_view utf8);
 
@@ -86,7 +90,7 @@ class Detector {
  private:
   explicit Detector(DetectorOptions options);
   Status AddWords(std::string_view language, std::string_view words_text, bool dic_format);
-  Detection DetectCld2(std::string_view text, bool best_effort) const;
+  Detection DetectCld2(std::string_view text, bool best_effort, bool known_valid) const;
   Detection DetectCombined(std::string_view text, const ScriptStats& stats) const;
   Detection DetectFastText(std::string_view text) const;
 
