@@ -298,6 +298,18 @@ class WordTokenizer {
   template <class Sink>
   static void EmitChunk(std::string_view chunk, bool ascii_word, size_t others, bool has_alpha,
                         bool digit_then_alpha, TokenizerScratch& scratch, Sink& sink) {
+    if (chunk.size() == 1) {
+      // One ASCII character ("-", "*", "|", "a"): one token whatever the
+      // rules; flags as the general path computes them.
+      const auto c = static_cast<unsigned char>(chunk[0]);
+      const uint32_t cls = AsciiClass(c);
+      uint32_t flags = (cls & kPunctCat) ? kTokAllPunct : 0u;
+      if (!(cls & kDtPunct)) flags |= kTokNonSymbol;
+      if (cls & kAlpha) flags |= kTokHasAlpha;
+      if (cls & kSentEnd) flags |= kTokSentEnd;
+      sink(TokenView{chunk, 1, flags, g_ascii_char_hash[c]});
+      return;
+    }
     if (others == 1 && chunk.size() >= 2 && TrySimpleSuffix(chunk, sink)) return;
     // Plain ASCII letters/digits: one token (the common case), unless a unit
     // follows a number ("5km") or the chunk is a tokenizer exception.
