@@ -10,9 +10,13 @@
 #include <string>
 #include <vector>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "harness/plugin_harness.h"
 #include "minhash.h"
 #include "minhash_dedup_fast.h"
+#include "minhash_dedup_xxh64.h"
 #include "near_dup_gen.h"
 #include "text_norm.h"
 
@@ -214,7 +218,11 @@ TEST_CASE("fast shingling equals the reference tokenizer + ShingleHashes", "[min
 
 TEST_CASE("fast signer equals the scalar loop, including the unreduced range", "[minhash][fast]") {
   std::mt19937_64 rng(5);
-  for (int perms : {112, 128, 9, 20, 1, 4, 16}) {
+  // 112 and 128 (blocks of 14 permutations and every remainder 0..13), and
+  // small counts that only take the remainder.
+  std::vector<int> perm_counts = {112, 128, 126, 127};
+  for (int k = 1; k <= 29; ++k) perm_counts.push_back(k);
+  for (int perms : perm_counts) {
     MinHasher mh(perms, static_cast<uint32_t>(perms) + 3);
     Signer signer(mh);
     signer.ForceAvx2ForTesting();
@@ -231,14 +239,25 @@ TEST_CASE("fast signer equals the scalar loop, including the unreduced range", "
         x[0] = UINT64_MAX;
         x[1] = 0;
       }
-      // Values whose partial reduction lands in [p, p+7] (reduced: 0..7), next
-      // to values that reduce to small numbers the ordinary way.
+      // Values v = x*a+b whose partial reduction (v & p) + (v >> 61) lands in
+      // [p, p+7] (reduced: 0..7), with v & p == p, with v + 1 wrapping, and
+      // values that reduce to small numbers the ordinary way, on both sides of
+      // the kernel's recomputation threshold (reduced 6 and 7).
       for (size_t j = 0; j + 2 < n && j < static_cast<size_t>(perms); ++j) {
         if ((mh.a()[j] & 1) == 0) continue;
         const uint64_t p = winnow::cleaners::kMersenne61;
-        const uint64_t targets[] = {p, (uint64_t{7} << 61) | p, (uint64_t{3} << 61) | (p - 2), 3,
-                                    (uint64_t{1} << 61) | (p - 1)};
-        x[j + 2] = preimage(j, targets[j % 5]);
+        const uint64_t targets[] = {p,
+                                    (uint64_t{7} << 61) | p,
+                                    (uint64_t{3} << 61) | (p - 2),
+                                    3,
+                                    (uint64_t{1} << 61) | (p - 1),
+                                    UINT64_MAX,
+                                    6,
+                                    7,
+                                    (uint64_t{2} << 61) | 5,
+                                    (uint64_t{5} << 61) | (p - 9),
+                                    0};
+        x[j + 2] = preimage(j, targets[(j + n) % 11]);
       }
       std::vector<uint64_t> want(static_cast<size_t>(perms)), got(want.size());
       mh.SignScalar(x.data(), n, want.data());
@@ -255,6 +274,52 @@ TEST_CASE("fast signer equals the scalar loop, including the unreduced range", "
   mh.SignScalar(x.data(), x.size(), want.data());
   signer.Sign(x.data(), x.size(), got.data());
   CHECK(got == want);
+}
+
+TEST_CASE("length-specialised XXH64 equals the library", "[minhash][fast]") {
+  std::mt19937_64 rng(13);
+  std::string bytes(512, '\0');
+  for (auto& c : bytes) c = static_cast<char>(rng());
+  for (size_t len = 0; len <= 200; ++len) {
+    for (size_t at : {size_t{0}, size_t{1}, size_t{7}, size_t{250}}) {
+      const char* ptr = bytes.data() + at;
+      if (winnow::cleaners::Xxh64Dispatch(ptr, len) != XXH64(ptr, len, 0)) {
+        INFO("len " << len << " offset " << at);
+        CHECK(winnow::cleaners::Xxh64Dispatch(ptr, len) == XXH64(ptr, len, 0));
+      }
+    }
+  }
+  // HashNgrams over word layouts like Tokens: random word lengths (n-grams of
+  // 0..~250 bytes, so every length class, runs of one class and the generic
+  // class), n = 1..9, counts around the 4-way interleave.
+  for (int round = 0; round < 300; ++round) {
+    const size_t words = rng() % 60;
+    std::string text;
+    std::vector<uint32_t> starts;
+    const size_t max_word = round % 3 == 0 ? 3 : (round % 3 == 1 ? 12 : 40);
+    for (size_t w = 0; w < words; ++w) {
+      if (w) text.push_back(' ');
+      starts.push_back(static_cast<uint32_t>(text.size()));
+      const size_t len = 1 + rng() % max_word;
+      for (size_t k = 0; k < len; ++k) text.push_back(static_cast<char>('a' + rng() % 26));
+    }
+    for (size_t ng = 1; ng <= 9; ++ng) {
+      if (words < ng) continue;
+      const size_t count = words - ng + 1;
+      std::vector<uint64_t> got(count), want(count);
+      std::vector<uint32_t> scratch(2 * count);
+      winnow::cleaners::HashNgrams(text.data(), starts.data(), words, ng, text.size(), got.data(),
+                                   scratch.data());
+      for (size_t i = 0; i < count; ++i) {
+        const size_t end = i + ng < words ? starts[i + ng] - 1 : text.size();
+        want[i] = XXH64(text.data() + starts[i], end - starts[i], 0);
+      }
+      if (got != want) {
+        INFO("round " << round << " words " << words << " n " << ng);
+        REQUIRE(got == want);
+      }
+    }
+  }
 }
 
 TEST_CASE("minhash_dedup drops near duplicates and keeps the lowest row", "[minhash_dedup]") {

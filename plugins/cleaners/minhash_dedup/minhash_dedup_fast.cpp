@@ -2,10 +2,14 @@
 
 #include <immintrin.h>
 
+#include <array>
 #include <cstring>
+#include <utility>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+#include "minhash_dedup_xxh64.h"
 
 namespace winnow::cleaners {
 
@@ -231,24 +235,14 @@ void Shingler::Shingles(std::string_view text, int n, bool whole_if_short,
     return;
   }
   out->resize(count - ng + 1);
-  uint64_t* o = out->data();
-  const char* base = tokens_.text.data();
-  const uint32_t* st = tokens_.starts.data();
-  const size_t last = count - ng;
-  const size_t size = tokens_.text.size();
-  for (size_t i = 0; i <= last; ++i) {
-    const size_t end = i + ng < count ? st[i + ng] - 1 : size;
-    o[i] = XXH64(base + st[i], end - st[i], 0);
-  }
+  if (hash_scratch_.size() < 2 * out->size()) hash_scratch_.resize(2 * out->size());
+  HashNgrams(tokens_.text.data(), tokens_.starts.data(), count, ng, tokens_.text.size(),
+             out->data(), hash_scratch_.data());
 }
 
 // ---- Signer -------------------------------------------------------------------
 
 namespace {
-
-// 2^63 - p: r + kOffset is >= 0 (signed) exactly when r < p, and orders the
-// values r < p like r.
-constexpr uint64_t kOffset = (uint64_t{1} << 63) - kMersenne61;
 
 uint64_t ExactMin(uint64_t a, uint64_t b, const uint64_t* x, size_t n) {
   uint64_t m = UINT64_MAX;
@@ -259,80 +253,129 @@ uint64_t ExactMin(uint64_t a, uint64_t b, const uint64_t* x, size_t n) {
   return m;
 }
 
-// Per lane: min over the shingles of r + kOffset (signed), where
-// r = (v & p) + (v >> 61) in [0, p + 7] and v = x*a + b mod 2^64. When the
-// minimum is >= 0 every r was < p, so r is already the reduced value and the
-// answer is min - kOffset; otherwise (some r in [p, p+7], probability ~2^-58
-// per value) the lane is recomputed exactly.
-inline __m256i Partial(__m256i xlo, __m256i xhi, const uint64_t* a, const uint64_t* ahi,
-                       const uint64_t* b, __m256i p, __m256i off) {
-  const __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
-  const __m256i lo = _mm256_mul_epu32(xlo, av);
-  const __m256i c1 = _mm256_mul_epu32(xhi, av);
-  const __m256i c2 =
-      _mm256_mul_epu32(xlo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ahi)));
-  const __m256i v =
-      _mm256_add_epi64(_mm256_add_epi64(lo, _mm256_slli_epi64(_mm256_add_epi64(c1, c2), 32)),
-                       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b)));
-  return _mm256_add_epi64(_mm256_add_epi64(_mm256_and_si256(v, p), _mm256_srli_epi64(v, 61)), off);
+// The permuted value of x is ModMersenne61(v) with v = x*a + b (mod 2^64).
+// Both kernels below minimise instead
+//   u = (w + (w >> 61)) & p,  w = v + 1 = x*a + (b + 1)  (mod 2^64)
+// (3 operations after the product). Writing v = h*2^61 + l (h < 8, l <= p):
+//  * when l < p and r = l + h < p (the common case), w = h*2^61 + l + 1 and
+//    u = r + 1 <= p, so u orders the values like r = ModMersenne61(v);
+//  * otherwise (l == p, or r in [p, p+7]: the reduced value is r - p <= 7)
+//    u lands in [0, 7].
+// So when the minimum of u is >= 8 the signature value is min - 1; a minimum
+// <= 7 (probability ~2^-58 per value) is recomputed with ExactMin.
+inline uint64_t Resolve(uint64_t min_u, uint64_t a, uint64_t b, const uint64_t* x, size_t n) {
+  return min_u >= 8 ? min_u - 1 : ExactMin(a, b, x, n);
 }
 
-inline __m256i MinS(__m256i m, __m256i v) {
-  return _mm256_blendv_epi8(m, v, _mm256_cmpgt_epi64(m, v));
-}
-
-void Finalize(__m256i m, size_t j, const uint64_t* a, const uint64_t* b, const uint64_t* x,
-              size_t n, uint64_t* sig) {
-  alignas(32) int64_t lanes[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), m);
-  for (size_t k = 0; k < 4; ++k) {
-    sig[j + k] = lanes[k] >= 0 ? static_cast<uint64_t>(lanes[k]) - kOffset
-                               : ExactMin(a[j + k], b[j + k], x, n);
+// kVg groups of 4 permutations with AVX2 and kK permutations with scalar
+// 64-bit multiplies, in one pass over the shingles: the vector units are the
+// bottleneck and the scalar ones otherwise idle. Permutations j0 ..
+// j0 + 4*kVg - 1 are vector ones, the next kK scalar ones.
+//
+// Vector product x*a mod 2^64 per 4 lanes with one vpmuludq and two vpmulld:
+// lo = xlo*alo (64-bit), then the cross terms already shifted into the high
+// dword: vpmulld(x, a << 32) = (xhi*alo mod 2^32) << 32 and
+// vpmulld(swap32(x), a & ~0xFFFFFFFF) = (xlo*ahi mod 2^32) << 32.
+// Minimum: u and m are below 2^62, so the sign of u - m says u < m
+// (vblendvpd reads only the sign bit of each lane).
+template <int kVg, int kK>
+inline void SignBlock(const Signer::Params& q, size_t j0, const uint64_t* x, size_t n,
+                      uint64_t* sig) {
+  const __m256i p = _mm256_set1_epi64x(static_cast<int64_t>(kMersenne61));
+  __m256i m[kVg > 0 ? kVg : 1];
+  uint64_t ms[kK > 0 ? kK : 1], sa[kK > 0 ? kK : 1], sb[kK > 0 ? kK : 1];
+#pragma GCC unroll 8
+  for (int g = 0; g < kVg; ++g) m[g] = _mm256_set1_epi64x(int64_t{1} << 62);
+  const size_t js = j0 + 4 * kVg;
+#pragma GCC unroll 8
+  for (int k = 0; k < kK; ++k) {
+    ms[k] = UINT64_MAX;
+    sa[k] = q.a[js + k];
+    sb[k] = q.b1[js + k];
   }
+  auto load = [](const uint64_t* ptr) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ptr));
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t xi = x[i];
+    const __m256i xv = _mm256_set1_epi64x(static_cast<int64_t>(xi));
+    const __m256i xs = _mm256_shuffle_epi32(xv, 0xB1);
+#pragma GCC unroll 8
+    for (int g = 0; g < kVg; ++g) {
+      const size_t o = j0 + 4 * static_cast<size_t>(g);
+      const __m256i lo = _mm256_mul_epu32(xv, load(q.a + o));
+      const __m256i c1 = _mm256_mullo_epi32(xv, load(q.a_lo_hi + o));
+      const __m256i c2 = _mm256_mullo_epi32(xs, load(q.a_hi_hi + o));
+      const __m256i w =
+          _mm256_add_epi64(_mm256_add_epi64(lo, load(q.b1 + o)), _mm256_add_epi64(c1, c2));
+      const __m256i u = _mm256_and_si256(_mm256_add_epi64(w, _mm256_srli_epi64(w, 61)), p);
+      m[g] = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(m[g]), _mm256_castsi256_pd(u),
+                                                  _mm256_castsi256_pd(_mm256_sub_epi64(u, m[g]))));
+    }
+#pragma GCC unroll 8
+    for (int k = 0; k < kK; ++k) {
+      const uint64_t w = xi * sa[k] + sb[k];
+      const uint64_t u = (w + (w >> 61)) & kMersenne61;
+      ms[k] = u < ms[k] ? u : ms[k];
+    }
+  }
+#pragma GCC unroll 8
+  for (int g = 0; g < kVg; ++g) {
+    alignas(32) uint64_t lanes[4];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), m[g]);
+    for (size_t k = 0; k < 4; ++k) {
+      const size_t j = j0 + 4 * static_cast<size_t>(g) + k;
+      sig[j] = Resolve(lanes[k], q.a[j], q.b[j], x, n);
+    }
+  }
+#pragma GCC unroll 8
+  for (int k = 0; k < kK; ++k) sig[js + k] = Resolve(ms[k], sa[k], q.b[js + k], x, n);
 }
 
-void SignAvx2(const uint64_t* a, const uint64_t* ahi, const uint64_t* b, size_t num_perm,
-              const uint64_t* x, size_t n, uint64_t* sig) {
+// Blocks of 3 vector groups + 2 scalar permutations (the fastest split
+// measured on Zen 3: 12 vector + 2 scalar per pass), then the rest.
+constexpr size_t kBlockVg = 3, kBlockScalar = 2, kBlock = 4 * kBlockVg + kBlockScalar;
+
+template <size_t kRest>
+void SignRest(const Signer::Params& q, size_t j0, const uint64_t* x, size_t n, uint64_t* sig) {
+  SignBlock<static_cast<int>(kRest / 4), static_cast<int>(kRest % 4)>(q, j0, x, n, sig);
+}
+
+using RestFn = void (*)(const Signer::Params&, size_t, const uint64_t*, size_t, uint64_t*);
+template <size_t... R>
+constexpr std::array<RestFn, sizeof...(R)> MakeRestTable(std::index_sequence<R...>) {
+  return {&SignRest<R>...};
+}
+constexpr auto kRestFns = MakeRestTable(std::make_index_sequence<kBlock>());
+
+void SignAvx2(const Signer::Params& q, size_t num_perm, const uint64_t* x, size_t n,
+              uint64_t* sig) {
   if (n == 0) {
     for (size_t j = 0; j < num_perm; ++j) sig[j] = UINT64_MAX;
     return;
   }
-  const __m256i p = _mm256_set1_epi64x(static_cast<int64_t>(kMersenne61));
-  const __m256i off = _mm256_set1_epi64x(static_cast<int64_t>(kOffset));
-  const __m256i init = _mm256_set1_epi64x(INT64_MAX);
   size_t j = 0;
-  for (; j + 16 <= num_perm; j += 16) {
-    __m256i m0 = init, m1 = init, m2 = init, m3 = init;
-    for (size_t i = 0; i < n; ++i) {
-      const __m256i xlo = _mm256_set1_epi64x(static_cast<int64_t>(x[i]));
-      const __m256i xhi = _mm256_srli_epi64(xlo, 32);
-      m0 = MinS(m0, Partial(xlo, xhi, a + j, ahi + j, b + j, p, off));
-      m1 = MinS(m1, Partial(xlo, xhi, a + j + 4, ahi + j + 4, b + j + 4, p, off));
-      m2 = MinS(m2, Partial(xlo, xhi, a + j + 8, ahi + j + 8, b + j + 8, p, off));
-      m3 = MinS(m3, Partial(xlo, xhi, a + j + 12, ahi + j + 12, b + j + 12, p, off));
-    }
-    Finalize(m0, j, a, b, x, n, sig);
-    Finalize(m1, j + 4, a, b, x, n, sig);
-    Finalize(m2, j + 8, a, b, x, n, sig);
-    Finalize(m3, j + 12, a, b, x, n, sig);
+  for (; j + kBlock <= num_perm; j += kBlock) {
+    SignBlock<kBlockVg, kBlockScalar>(q, j, x, n, sig);
   }
-  for (; j + 4 <= num_perm; j += 4) {
-    __m256i m0 = init;
-    for (size_t i = 0; i < n; ++i) {
-      const __m256i xlo = _mm256_set1_epi64x(static_cast<int64_t>(x[i]));
-      const __m256i xhi = _mm256_srli_epi64(xlo, 32);
-      m0 = MinS(m0, Partial(xlo, xhi, a + j, ahi + j, b + j, p, off));
-    }
-    Finalize(m0, j, a, b, x, n, sig);
-  }
-  for (; j < num_perm; ++j) sig[j] = ExactMin(a[j], b[j], x, n);
+  if (j < num_perm) kRestFns[num_perm - j](q, j, x, n, sig);
 }
 
 }  // namespace
 
-Signer::Signer(const MinHasher& hasher)
-    : hasher_(hasher), a_(hasher.a()), a_hi_(hasher.a().size()), b_(hasher.b()) {
-  for (size_t j = 0; j < a_.size(); ++j) a_hi_[j] = a_[j] >> 32;
+Signer::Signer(const MinHasher& hasher) : hasher_(hasher) {
+  const size_t n = hasher.a().size();
+  a_ = hasher.a();
+  b_ = hasher.b();
+  a_lo_hi_.resize(n);
+  a_hi_hi_.resize(n);
+  b1_.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    a_lo_hi_[j] = a_[j] << 32;
+    a_hi_hi_[j] = a_[j] & 0xFFFFFFFF00000000ULL;
+    b1_[j] = b_[j] + 1;
+  }
+  params_ = Params{a_.data(), a_lo_hi_.data(), a_hi_hi_.data(), b_.data(), b1_.data()};
   use_reference_ = std::strncmp(hasher.kernel_name(), "avx512", 6) == 0;
 }
 
@@ -341,11 +384,11 @@ void Signer::Sign(const uint64_t* shingles, size_t n, uint64_t* sig) const {
     hasher_.Sign(shingles, n, sig);
     return;
   }
-  SignAvx2(a_.data(), a_hi_.data(), b_.data(), a_.size(), shingles, n, sig);
+  SignAvx2(params_, a_.size(), shingles, n, sig);
 }
 
 const char* Signer::kernel_name() const {
-  return use_reference_ ? hasher_.kernel_name() : "avx2 (x86-64-v3, offset-min)";
+  return use_reference_ ? hasher_.kernel_name() : "avx2+scalar (x86-64-v3, 3-op reduction)";
 }
 
 }  // namespace winnow::cleaners
