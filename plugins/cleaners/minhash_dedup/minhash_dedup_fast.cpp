@@ -34,23 +34,41 @@ struct CompressTable {
 };
 constexpr CompressTable kCompress;
 
+struct CompressTableHi {
+  uint64_t shuf[256];
+  constexpr CompressTableHi() : shuf() {
+    for (int m = 0; m < 256; ++m) shuf[m] = kCompress.shuf[m] + 0x0808080808080808ULL;
+  }
+};
+constexpr CompressTableHi kCompressHi;  // the same for the high 8 bytes of 16
+
 // Writes the bytes of `v` whose bit is set in `keep` to `out` (it may write up
-// to 32 bytes beyond the kept ones); returns the new end.
+// to 32 bytes beyond the kept ones); returns the new end. kFullFast: a
+// branch for blocks that keep every byte (worth it only where that is the
+// predictable common case).
+template <bool kFullFast>
 inline char* Compact(__m256i v, uint32_t keep, char* out) {
-  if (keep == 0xFFFFFFFFu) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), v);
-    return out + 32;
+  if constexpr (kFullFast) {
+    if (keep == 0xFFFFFFFFu) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), v);
+      return out + 32;
+    }
   }
-  const __m128i halves[2] = {_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)};
-  for (int g = 0; g < 4; ++g) {
-    const uint32_t m = (keep >> (8 * g)) & 0xFFu;
-    const uint64_t idx = kCompress.shuf[m] + ((g & 1) ? 0x0808080808080808ULL : 0);
-    const __m128i packed =
-        _mm_shuffle_epi8(halves[g >> 1], _mm_cvtsi64_si128(static_cast<int64_t>(idx)));
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), packed);
-    out += __builtin_popcount(m);
-  }
-  return out;
+  const __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
+  const uint32_t k0 = keep & 0xFFu, k1 = (keep >> 8) & 0xFFu, k2 = (keep >> 16) & 0xFFu,
+                 k3 = keep >> 24;
+  auto put = [](char* at, __m128i src, uint64_t idx) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(at),
+                     _mm_shuffle_epi8(src, _mm_cvtsi64_si128(static_cast<int64_t>(idx))));
+  };
+  char* const o1 = out + __builtin_popcount(k0);
+  char* const o2 = o1 + __builtin_popcount(k1);
+  char* const o3 = o2 + __builtin_popcount(k2);
+  put(out, lo, kCompress.shuf[k0]);
+  put(o1, lo, kCompressHi.shuf[k1]);
+  put(o2, hi, kCompress.shuf[k2]);
+  put(o3, hi, kCompressHi.shuf[k3]);
+  return o3 + __builtin_popcount(k3);
 }
 
 inline __m256i InRange(__m256i c, char lo, char hi) {  // bytes are ASCII: signed compares
@@ -61,6 +79,11 @@ inline __m256i InRange(__m256i c, char lo, char hi) {  // bytes are ASCII: signe
 inline uint32_t ValidMask(size_t remaining) {
   return remaining >= 32 ? 0xFFFFFFFFu : ((1u << remaining) - 1u);
 }
+
+// Pass 1 compacts without the keep-everything branch: whether a 32-byte
+// block of prose has punctuation is not predictable (measured: the branch
+// costs ~15% of the tokeniser).
+constexpr bool kMapFullFast = false;
 
 // Pass 1 on one block: datatrove's simplify_text on ASCII minus the
 // collapsing. Letters lower-cased, white space (Python's \s: 9-13, 28-32) to
@@ -74,7 +97,8 @@ inline char* MapBlock(__m256i c, uint32_t valid, char* out) {
   mapped = _mm256_blendv_epi8(mapped, _mm256_set1_epi8(' '), space);
   mapped = _mm256_blendv_epi8(mapped, _mm256_set1_epi8('0'), digit);
   const __m256i keep = _mm256_or_si256(_mm256_or_si256(letter, digit), space);
-  return Compact(mapped, static_cast<uint32_t>(_mm256_movemask_epi8(keep)) & valid, out);
+  return Compact<kMapFullFast>(mapped, static_cast<uint32_t>(_mm256_movemask_epi8(keep)) & valid,
+                               out);
 }
 
 // NLTK's English tokenizer splits these after three letters.
@@ -111,57 +135,63 @@ void Shingler::TokenizeAscii(std::string_view text) {
   const size_t mlen = static_cast<size_t>(out - (m0 + 1));
 
   // Pass 2: drop a ' ' after ' ' (and after the sentinel: leading spaces) and
-  // a '0' after '0' (digit runs; letters are never '0').
+  // a '0' after '0' (digit runs; letters are never '0'); count the spaces
+  // kept (an upper bound of the words, to size `starts`).
   std::string& t = tokens_.text;
   if (t.size() < mlen + 40) t.resize(mlen + 40);
   char* const t0 = t.data();
   char* o = t0;
   const char* src = m0 + 1;
+  const __m256i space = _mm256_set1_epi8(' ');
+  size_t spaces = 0;
   for (size_t j = 0; j < mlen; j += 32) {
     const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
     const __m256i prev = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j - 1));
-    const __m256i collapsible = _mm256_or_si256(_mm256_cmpeq_epi8(cur, _mm256_set1_epi8(' ')),
-                                                _mm256_cmpeq_epi8(cur, _mm256_set1_epi8('0')));
+    const __m256i is_space = _mm256_cmpeq_epi8(cur, space);
+    const __m256i collapsible =
+        _mm256_or_si256(is_space, _mm256_cmpeq_epi8(cur, _mm256_set1_epi8('0')));
     const __m256i drop = _mm256_and_si256(_mm256_cmpeq_epi8(cur, prev), collapsible);
     const uint32_t keep = ~static_cast<uint32_t>(_mm256_movemask_epi8(drop)) & ValidMask(mlen - j);
-    o = Compact(cur, keep, o);
+    spaces += static_cast<size_t>(
+        __builtin_popcount(static_cast<uint32_t>(_mm256_movemask_epi8(is_space)) & keep));
+    o = Compact<true>(cur, keep, o);
   }
   size_t tlen = static_cast<size_t>(o - t0);
   if (tlen > 0 && t0[tlen - 1] == ' ') --tlen;  // trailing space
 
-  // Pass 3: a word starts at 0 and after every ' ' (count them first, so
-  // that the vector is sized exactly and filled without push_back).
-  size_t spaces = 0;
-  for (size_t j = 0; j < tlen; j += 32) {
-    const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t0 + j));
-    spaces += static_cast<size_t>(__builtin_popcount(
-        static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(cur, _mm256_set1_epi8(' ')))) &
-        ValidMask(tlen - j)));
-  }
+  // Pass 3: a word starts at 0 and after every ' ' (written 4 at a time
+  // without a data-dependent branch for up to 4 per block; `starts` has 8
+  // values of slack). NLTK contractions (cannot, gimme, gonna, gotta, lemme,
+  // wanna) all have a doubled n, m or t at offsets 2-3: those pairs are found
+  // in the same pass and the few words around them checked exactly.
   std::vector<uint32_t>& starts = tokens_.starts;
-  starts.resize(tlen > 0 ? spaces + 1 : 0);
+  starts.resize(spaces + 1 + 8);
   uint32_t* st = starts.data();
   size_t words = 0;
   if (tlen > 0) st[words++] = 0;
-  for (size_t j = 0; j < tlen; j += 32) {
-    const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t0 + j));
-    uint32_t sp =
-        static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(cur, _mm256_set1_epi8(' ')))) &
-        ValidMask(tlen - j);
-    while (sp) {
-      st[words++] = static_cast<uint32_t>(j + static_cast<size_t>(__builtin_ctz(sp)) + 1);
-      sp &= sp - 1;
-    }
-  }
-  starts.resize(words);  // shrinking keeps the capacity
-  tlen_ = tlen;
-  // NLTK contractions (cannot, gimme, gonna, gotta, lemme, wanna) all have a
-  // doubled n, m or t at offsets 2-3: find those pairs with AVX2 and check the
-  // few words around them exactly.
   bool contraction = false;
   const __m256i nn = _mm256_set1_epi8('n'), mm = _mm256_set1_epi8('m'), tt = _mm256_set1_epi8('t');
-  for (size_t j = 0; j + 1 < tlen && !contraction; j += 32) {
+  for (size_t j = 0; j < tlen; j += 32) {
     const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t0 + j));
+    const uint32_t valid = ValidMask(tlen - j);
+    uint32_t sp =
+        static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(cur, space))) & valid;
+    const size_t cnt = static_cast<size_t>(__builtin_popcount(sp));
+    uint32_t* w = st + words;
+    const uint32_t base = static_cast<uint32_t>(j + 1);
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      w[k] = base + static_cast<uint32_t>(_tzcnt_u32(sp));
+      sp = _blsr_u32(sp);
+    }
+    if (cnt > 4) {
+      for (size_t k = 4; sp; ++k) {
+        w[k] = base + static_cast<uint32_t>(_tzcnt_u32(sp));
+        sp = _blsr_u32(sp);
+      }
+    }
+    words += cnt;
+    if (contraction) continue;
     const __m256i next = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t0 + j + 1));
     const __m256i letter =
         _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(cur, nn), _mm256_cmpeq_epi8(cur, mm)),
@@ -184,6 +214,8 @@ void Shingler::TokenizeAscii(std::string_view text) {
       }
     }
   }
+  starts.resize(words);  // shrinking keeps the capacity
+  tlen_ = tlen;
   if (contraction) SplitContractions();
 }
 
@@ -267,6 +299,13 @@ inline uint64_t Resolve(uint64_t min_u, uint64_t a, uint64_t b, const uint64_t* 
   return min_u >= 8 ? min_u - 1 : ExactMin(a, b, x, n);
 }
 
+// m = min(m, u) for values below 2^62: the sign of u - m says u < m, and
+// vblendvpd reads only the sign bit of each lane.
+inline void MinInPlace(__m256i& m, __m256i u) {
+  m = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(m), _mm256_castsi256_pd(u),
+                                           _mm256_castsi256_pd(_mm256_sub_epi64(u, m))));
+}
+
 // kVg groups of 4 permutations with AVX2 and kK permutations with scalar
 // 64-bit multiplies, in one pass over the shingles: the vector units are the
 // bottleneck and the scalar ones otherwise idle. Permutations j0 ..
@@ -309,8 +348,7 @@ inline void SignBlock(const Signer::Params& q, size_t j0, const uint64_t* x, siz
       const __m256i w =
           _mm256_add_epi64(_mm256_add_epi64(lo, load(q.b1 + o)), _mm256_add_epi64(c1, c2));
       const __m256i u = _mm256_and_si256(_mm256_add_epi64(w, _mm256_srli_epi64(w, 61)), p);
-      m[g] = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(m[g]), _mm256_castsi256_pd(u),
-                                                  _mm256_castsi256_pd(_mm256_sub_epi64(u, m[g]))));
+      MinInPlace(m[g], u);
     }
 #pragma GCC unroll 8
     for (int k = 0; k < kK; ++k) {

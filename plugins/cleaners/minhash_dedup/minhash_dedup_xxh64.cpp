@@ -1,5 +1,8 @@
 #include "minhash_dedup_xxh64.h"
 
+#include <immintrin.h>
+
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -208,32 +211,55 @@ void HashNgrams(const char* base, const uint32_t* starts, size_t words, size_t n
   const size_t count = words - ngram + 1;
   uint32_t* const cls = scratch;            // length class of n-gram i
   uint32_t* const order = scratch + count;  // indices grouped by class
+  // Pass 1 (AVX2, 8 n-grams per step): the class of every n-gram and the
+  // range [lo, hi] of classes used. All but the last n-gram end one byte
+  // before the start of the word after.
+  const size_t inner = count - 1;
+  auto class_of = [](size_t len) { return static_cast<uint32_t>(len < kGeneric ? len : kGeneric); };
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i cap = _mm256_set1_epi32(static_cast<int>(kGeneric));
+  __m256i vmin = cap, vmax = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 8 <= inner; i += 8) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(starts + i));
+    const __m256i e = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(starts + i + ngram));
+    const __m256i c = _mm256_min_epu32(_mm256_sub_epi32(_mm256_sub_epi32(e, b), one), cap);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(cls + i), c);
+    vmin = _mm256_min_epu32(vmin, c);
+    vmax = _mm256_max_epu32(vmax, c);
+  }
+  alignas(32) uint32_t lane_min[8], lane_max[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lane_min), vmin);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lane_max), vmax);
+  uint32_t lo = static_cast<uint32_t>(kGeneric), hi = 0;
+  for (int k = 0; k < 8; ++k) {
+    lo = std::min(lo, lane_min[k]);
+    hi = std::max(hi, lane_max[k]);
+  }
+  for (; i < inner; ++i) {
+    cls[i] = class_of(starts[i + ngram] - 1 - starts[i]);
+    lo = std::min(lo, cls[i]);
+    hi = std::max(hi, cls[i]);
+  }
+  cls[inner] = class_of(text_end - starts[inner]);
+  lo = std::min(lo, cls[inner]);
+  hi = std::max(hi, cls[inner]);
   // Counting sort with kSets interleaved histograms (n-gram i uses set
   // i % kSets), so that runs of one class do not serialise on one counter.
   constexpr size_t kSets = 4, kClasses = kGeneric + 1;
-  uint32_t pos[kSets][kClasses] = {};
-  // All but the last n-gram end one byte before the start of the word after.
-  const size_t inner = count - 1;
-  auto class_of = [](size_t len) { return static_cast<uint32_t>(len < kGeneric ? len : kGeneric); };
-  size_t i = 0;
-  for (; i + kSets <= inner; i += kSets) {
+  uint32_t pos[kSets][kClasses];
+  for (size_t s = 0; s < kSets; ++s) {
+    for (uint32_t c = lo; c <= hi; ++c) pos[s][c] = 0;
+  }
+  i = 0;
+  for (; i + kSets <= count; i += kSets) {
 #pragma GCC unroll 4
-    for (size_t s = 0; s < kSets; ++s) {
-      const uint32_t c = class_of(starts[i + s + ngram] - 1 - starts[i + s]);
-      cls[i + s] = c;
-      ++pos[s][c];
-    }
+    for (size_t s = 0; s < kSets; ++s) ++pos[s][cls[i + s]];
   }
-  for (; i < inner; ++i) {
-    const uint32_t c = class_of(starts[i + ngram] - 1 - starts[i]);
-    cls[i] = c;
-    ++pos[i % kSets][c];
-  }
-  cls[inner] = class_of(text_end - starts[inner]);
-  ++pos[inner % kSets][cls[inner]];
+  for (; i < count; ++i) ++pos[i % kSets][cls[i]];
   uint32_t begin[kClasses + 1];
   uint32_t sum = 0;
-  for (size_t c = 0; c < kClasses; ++c) {
+  for (uint32_t c = lo; c <= hi; ++c) {
     begin[c] = sum;
     for (size_t s = 0; s < kSets; ++s) {
       const uint32_t n = pos[s][c];
@@ -241,7 +267,7 @@ void HashNgrams(const char* base, const uint32_t* starts, size_t words, size_t n
       sum += n;
     }
   }
-  begin[kClasses] = sum;
+  begin[hi + 1] = sum;
   i = 0;
   for (; i + kSets <= count; i += kSets) {
 #pragma GCC unroll 4
@@ -249,14 +275,17 @@ void HashNgrams(const char* base, const uint32_t* starts, size_t words, size_t n
   }
   for (; i < count; ++i) order[pos[i % kSets][cls[i]]++] = static_cast<uint32_t>(i);
   const auto* ubase = reinterpret_cast<const unsigned char*>(base);
-  for (size_t c = 0; c < kGeneric; ++c) {
+  const uint32_t fixed_hi = std::min<uint32_t>(hi, kMaxFixedLength);
+  for (uint32_t c = lo; c <= fixed_hi; ++c) {
     const size_t n = begin[c + 1] - begin[c];
     if (n) kClassFns[c](ubase, starts, order + begin[c], n, out);
   }
-  for (uint32_t k = begin[kGeneric]; k < begin[kClasses]; ++k) {
-    const uint32_t j = order[k];
-    const size_t end = j + ngram < words ? starts[j + ngram] - 1 : text_end;
-    out[j] = XXH64(base + starts[j], end - starts[j], 0);
+  if (hi == kGeneric) {
+    for (uint32_t k = begin[kGeneric]; k < begin[kGeneric + 1]; ++k) {
+      const uint32_t j = order[k];
+      const size_t end = j + ngram < words ? starts[j + ngram] - 1 : text_end;
+      out[j] = XXH64(base + starts[j], end - starts[j], 0);
+    }
   }
 }
 
