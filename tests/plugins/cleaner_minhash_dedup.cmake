@@ -4,7 +4,8 @@
 if(TARGET test_cleaner_minhash_dedup)
   target_sources(test_cleaner_minhash_dedup PRIVATE
     ${PROJECT_SOURCE_DIR}/plugins/cleaners/minhash_dedup/minhash_dedup_fast.cpp
-    ${PROJECT_SOURCE_DIR}/plugins/cleaners/minhash_dedup/minhash_dedup_xxh64.cpp)
+    ${PROJECT_SOURCE_DIR}/plugins/cleaners/minhash_dedup/minhash_dedup_xxh64.cpp
+    ${PROJECT_SOURCE_DIR}/plugins/cleaners/minhash_dedup/minhash_dedup_lsh.cpp)
   target_include_directories(test_cleaner_minhash_dedup PRIVATE
     ${PROJECT_SOURCE_DIR}/tests/bench ${PROJECT_SOURCE_DIR}/plugins/cleaners/minhash_dedup)
   target_link_libraries(test_cleaner_minhash_dedup PRIVATE winnow_cleaners_common)

@@ -16,6 +16,7 @@
 #include "harness/plugin_harness.h"
 #include "minhash.h"
 #include "minhash_dedup_fast.h"
+#include "minhash_dedup_lsh.h"
 #include "minhash_dedup_xxh64.h"
 #include "near_dup_gen.h"
 #include "text_norm.h"
@@ -319,6 +320,34 @@ TEST_CASE("length-specialised XXH64 equals the library", "[minhash][fast]") {
         REQUIRE(got == want);
       }
     }
+  }
+}
+
+TEST_CASE("band entries sort like std::sort", "[minhash]") {
+  using winnow::cleaners::BandEntry;
+  std::mt19937_64 rng(17);
+  auto less = [](const BandEntry& a, const BandEntry& b) {
+    return a.key != b.key ? a.key < b.key : a.doc < b.doc;
+  };
+  for (size_t n : {size_t{0}, size_t{1}, size_t{100}, size_t{8191}, size_t{8192}, size_t{50000},
+                   size_t{300001}}) {
+    std::vector<BandEntry> v(n);
+    for (size_t i = 0; i < n; ++i) {
+      // Repeated keys (near duplicates share band keys), keys crowded in one
+      // radix bucket, and the extremes.
+      const uint64_t r = rng();
+      v[i].key = i % 7 == 0 && i > 0 ? v[rng() % i].key : (i % 11 == 0 ? r >> 40 : r);
+      if (i % 101 == 0) v[i].key = UINT64_MAX;
+      v[i].doc = static_cast<uint32_t>(rng() % (n / 3 + 1));
+    }
+    std::vector<BandEntry> want = v;
+    std::sort(want.begin(), want.end(), less);
+    winnow::cleaners::SortBandEntries(v);
+    bool same = v.size() == want.size();
+    for (size_t i = 0; same && i < n; ++i)
+      same = v[i].key == want[i].key && v[i].doc == want[i].doc;
+    INFO("n = " << n);
+    CHECK(same);
   }
 }
 

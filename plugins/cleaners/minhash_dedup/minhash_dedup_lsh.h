@@ -29,6 +29,10 @@ struct BandEntry {
 #pragma pack(pop)
 static_assert(sizeof(BandEntry) == 12);
 
+// Sorts by (key, doc) ascending (radix partition on the key's top bits, then
+// comparison sorts; the same order as std::sort).
+void SortBandEntries(std::vector<BandEntry>& v);
+
 // Which rank owns a band key in a distributed run (issue 7): key % world.
 inline int OwnerOf(uint64_t key, int world) {
   return static_cast<int>(key % static_cast<uint64_t>(world));

@@ -163,11 +163,119 @@ inline void FixedW(const unsigned char* const* q, uint64_t* res) {
   for (size_t w = 0; w < W; ++w) res[w] = Avalanche(h[w]);
 }
 
+// ---- 4 strings of one length in the lanes of AVX2 registers ----------------
+//
+// 64-bit multiply by a constant c per lane (no vpmullq in AVX2): the low
+// product xlo*clo with vpmuludq, the cross terms with vpmulld already in the
+// high dword: x * (clo << 32) gives (xhi*clo) << 32 and swap32(x) *
+// (chi << 32) gives (xlo*chi) << 32 (mod 2^64). 6 operations, 3 multiplies
+// on two ports: ~2x the scalar imul throughput for 4 strings at once.
+struct VecConst {
+  __m256i lo, lo_hi, hi_hi;
+  explicit VecConst(uint64_t c)
+      : lo(_mm256_set1_epi64x(static_cast<int64_t>(c & 0xFFFFFFFFu))),
+        lo_hi(_mm256_set1_epi64x(static_cast<int64_t>(c << 32))),
+        hi_hi(_mm256_set1_epi64x(static_cast<int64_t>(c & 0xFFFFFFFF00000000ULL))) {}
+};
+inline __m256i VMul(__m256i x, const VecConst& c) {
+  const __m256i lo = _mm256_mul_epu32(x, c.lo);
+  const __m256i c1 = _mm256_mullo_epi32(x, c.lo_hi);
+  const __m256i c2 = _mm256_mullo_epi32(_mm256_shuffle_epi32(x, 0xB1), c.hi_hi);
+  return _mm256_add_epi64(lo, _mm256_add_epi64(c1, c2));
+}
+template <int R>
+inline __m256i VRotl(__m256i x) {
+  return _mm256_or_si256(_mm256_slli_epi64(x, R), _mm256_srli_epi64(x, 64 - R));
+}
+inline __m256i Gather64(const unsigned char* const* q, size_t off) {
+  return _mm256_set_epi64x(
+      static_cast<int64_t>(Read64(q[3] + off)), static_cast<int64_t>(Read64(q[2] + off)),
+      static_cast<int64_t>(Read64(q[1] + off)), static_cast<int64_t>(Read64(q[0] + off)));
+}
+inline __m256i Gather32(const unsigned char* const* q, size_t off) {
+  return _mm256_set_epi64x(
+      static_cast<int64_t>(Read32(q[3] + off)), static_cast<int64_t>(Read32(q[2] + off)),
+      static_cast<int64_t>(Read32(q[1] + off)), static_cast<int64_t>(Read32(q[0] + off)));
+}
+
+// XXH64(q[w], L, 0) for w < 4 * kNv, 4 <= L < 32 (reads only the strings'
+// bytes: the last 1-3 bytes come from the 4-byte word ending at the string's
+// end). kNv vectors side by side, so that their dependency chains overlap.
+template <size_t L, size_t kNv>
+inline void FixedVec(const unsigned char* const* q, uint64_t* res) {
+  static_assert(L >= 4 && L < 32);
+  const VecConst p1(kP1), p2(kP2), p3(kP3), p5(kP5);
+  __m256i h[kNv];
+#pragma GCC unroll 4
+  for (size_t v = 0; v < kNv; ++v) h[v] = _mm256_set1_epi64x(static_cast<int64_t>(kP5 + L));
+#pragma GCC unroll 4
+  for (size_t k = 0; k < L / 8; ++k) {
+#pragma GCC unroll 4
+    for (size_t v = 0; v < kNv; ++v) {
+      const __m256i k1 = VMul(VRotl<31>(VMul(Gather64(q + 4 * v, 8 * k), p2)), p1);
+      h[v] = _mm256_xor_si256(h[v], k1);
+      h[v] = _mm256_add_epi64(VMul(VRotl<27>(h[v]), p1),
+                              _mm256_set1_epi64x(static_cast<int64_t>(kP4)));
+    }
+  }
+  constexpr size_t kAt4 = L / 8 * 8;
+  if constexpr ((L & 4) != 0) {
+#pragma GCC unroll 4
+    for (size_t v = 0; v < kNv; ++v) {
+      h[v] = _mm256_xor_si256(h[v], VMul(Gather32(q + 4 * v, kAt4), p1));
+      h[v] = _mm256_add_epi64(VMul(VRotl<23>(h[v]), p2),
+                              _mm256_set1_epi64x(static_cast<int64_t>(kP3)));
+    }
+  }
+  constexpr size_t kBytes = L & 3;
+  if constexpr (kBytes != 0) {
+    const __m256i ff = _mm256_set1_epi64x(0xFF);
+    __m256i w[kNv];
+#pragma GCC unroll 4
+    for (size_t v = 0; v < kNv; ++v) w[v] = Gather32(q + 4 * v, L - 4);
+#pragma GCC unroll 4
+    for (size_t k = 0; k < kBytes; ++k) {
+#pragma GCC unroll 4
+      for (size_t v = 0; v < kNv; ++v) {
+        const __m256i byte =
+            _mm256_and_si256(_mm256_srli_epi64(w[v], static_cast<int>(8 * (4 - kBytes + k))), ff);
+        h[v] = _mm256_xor_si256(h[v], VMul(byte, p5));
+        h[v] = VMul(VRotl<11>(h[v]), p1);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (size_t v = 0; v < kNv; ++v) {
+    __m256i x = h[v];
+    x = _mm256_xor_si256(x, _mm256_srli_epi64(x, 33));
+    x = VMul(x, p2);
+    x = _mm256_xor_si256(x, _mm256_srli_epi64(x, 29));
+    x = VMul(x, p3);
+    x = _mm256_xor_si256(x, _mm256_srli_epi64(x, 32));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(res + 4 * v), x);
+  }
+}
+
 template <size_t L>
 void HashClass(const unsigned char* base, const uint32_t* starts, const uint32_t* idx, size_t n,
                uint64_t* out) {
-  constexpr size_t kW = 4;  // 2-6 measured alike; 1 (no interleaving) is slower
   size_t k = 0;
+  if constexpr (L >= 4 && L < 32) {
+    // 8 strings (two vectors) at a time: measured ~0.9x of the scalar
+    // routine; one vector, or one vector next to 4 scalar strings, is not
+    // faster than the scalar routine alone.
+    constexpr size_t kNv = 2, kW = 4 * kNv;
+    for (; k + kW <= n; k += kW) {
+      const unsigned char* p[kW];
+      alignas(32) uint64_t r[kW];
+#pragma GCC unroll 8
+      for (size_t w = 0; w < kW; ++w) p[w] = base + starts[idx[k + w]];
+      FixedVec<L, kNv>(p, r);
+#pragma GCC unroll 8
+      for (size_t w = 0; w < kW; ++w) out[idx[k + w]] = r[w];
+    }
+  }
+  constexpr size_t kW = 4;  // 2-6 measured alike; 1 (no interleaving) is slower
   for (; k + kW <= n; k += kW) {
     const unsigned char* p[kW];
     uint64_t r[kW];
