@@ -29,6 +29,8 @@ namespace winnow::quality {
 namespace {
 
 constexpr uint64_t kPolyBase = 0x9E3779B97F4A7C15ULL;  // odd multiplier of the n-gram hash
+constexpr int kBucketBits = 12;                        // n-gram bucket counters (first top pass)
+constexpr uint64_t kMaxBucketed = 65535;               // positions a uint16_t counter can count
 
 // Open-addressing table of 64-bit keys with a count and the index of the first
 // occurrence. Cleared by resetting only the slots a pass used.
@@ -294,7 +296,9 @@ struct Scratch {
   std::vector<uint64_t> multi[2];      // n-gram position bitsets (see GopherRepetition)
   std::vector<uint64_t> earlier;
   std::vector<uint64_t> dup_any;
-  std::vector<uint32_t> dup_pos;  // positions in dup_any, ascending
+  std::vector<uint16_t> bucket;     // per-bucket n-gram counts (all zero between uses)
+  std::vector<uint64_t> gram_keys;  // n-gram hashes of the first top pass
+  std::vector<uint32_t> dup_pos;    // positions in dup_any, ascending
   CountTable table;
   StringDupCounter dups;
   std::string lower;
@@ -376,6 +380,7 @@ size_t ScratchBytes(const Scratch& s) {
           s.tok.masks.digit_alpha.capacity()) *
              sizeof(uint64_t) +
          s.table.Bytes() + s.dups.Bytes() + s.tok.chars.capacity() * sizeof(CharInfo) +
+         s.bucket.capacity() * sizeof(uint16_t) + s.gram_keys.capacity() * sizeof(uint64_t) +
          s.c4_out.capacity() + s.lower.capacity() + s.line_buf.capacity();
 }
 
@@ -717,6 +722,10 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
   // Top n-grams. A pass for n after a pass for m < n counts only the positions
   // whose m-grams at i .. i+n-m all repeat (the others start an n-gram that
   // occurs once).
+  if (s.bucket.size() < (size_t{1} << kBucketBits)) s.bucket.assign(size_t{1} << kBucketBits, 0);
+  if (s.gram_keys.size() < std::min<uint64_t>(T + 1, kMaxBucketed)) {
+    s.gram_keys.resize(std::min<uint64_t>(T + 1, kMaxBucketed));
+  }
   int filter_n = 0;             // m of the last top pass (0: none)
   const uint64_t* R = nullptr;  // its bitset
   uint64_t filtered = 0;        // positions marked in it
@@ -731,8 +740,8 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
     s.table.Reset(use_filter ? filtered : count);
     uint32_t best_count = 0, best_first = 0;
     uint64_t marked = 0;
-    auto visit = [&](uint64_t i) {
-      const auto& slot = s.table.At(s.table.Add(gram(i, n), static_cast<uint32_t>(i)));
+    auto visit_key = [&](uint64_t i, uint64_t key) {
+      const auto& slot = s.table.At(s.table.Add(key, static_cast<uint32_t>(i)));
       if (slot.count >= 2) {
         set_bit(Wb, i);
         ++marked;
@@ -746,12 +755,29 @@ bool GopherRepetition(std::string_view text, Ctx& c) {
         best_first = slot.first;
       }
     };
+    auto visit = [&](uint64_t i) { visit_key(i, gram(i, n)); };
     if (use_filter) {
       for_each_window(R, n - filter_n, count, visit);
+    } else if (count <= kMaxBucketed) {
+      // First pass: n-gram hashes counted per bucket (a direct-mapped array of
+      // 4,096 counters). An n-gram alone in its bucket occurs once, so only
+      // positions in shared buckets go to the exact table (in position order:
+      // every occurrence of a repeated n-gram is among them).
+      uint16_t* bucket = s.bucket.data();
+      uint64_t* keys = s.gram_keys.data();
+      for (uint64_t i = 0; i < count; ++i) {
+        const uint64_t key = gram(i, n);
+        keys[i] = key;
+        ++bucket[key >> (64 - kBucketBits)];
+      }
+      for (uint64_t i = 0; i < count; ++i) {
+        if (bucket[keys[i] >> (64 - kBucketBits)] >= 2) visit_key(i, keys[i]);
+      }
+      for (uint64_t i = 0; i < count; ++i) bucket[keys[i] >> (64 - kBucketBits)] = 0;
     } else {
       for (uint64_t i = 0; i < count; ++i) visit(i);
     }
-    if (use_filter && best_count < 2) {
+    if (best_count < 2) {
       // Every n-gram occurs once: the first one is the most common (Counter order).
       best_count = 1;
       best_first = 0;
