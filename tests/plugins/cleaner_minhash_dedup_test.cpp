@@ -205,6 +205,18 @@ TEST_CASE("fast shingling equals the reference tokenizer + ShingleHashes", "[min
     REQUIRE(check(s));
   }
   for (uint64_t seed = 1; seed <= 50; ++seed) REQUIRE(check(Para(seed, 400)));
+  // A non-ASCII character anywhere (first byte, block edges, tail) sends the
+  // document to the reference tokenizer.
+  for (size_t at :
+       {size_t{0}, size_t{31}, size_t{32}, size_t{63}, size_t{64}, size_t{100}, size_t{300}}) {
+    std::string s = Para(7, 60);
+    s.insert(std::min(at, s.size()), "\xC3\xA9");
+    REQUIRE(check(s));
+    CHECK(fast.last_was_reference());
+    s.back() = static_cast<char>(0x80);
+    REQUIRE(check(s));
+    CHECK(fast.last_was_reference());
+  }
   // Contractions (and near misses) at every offset around the 32-byte blocks.
   for (size_t pad = 0; pad < 70; ++pad) {
     const std::string lead(pad, 'x');

@@ -114,24 +114,30 @@ inline bool IsContraction(const char* w, size_t n) {
 
 // ---- Shingler -------------------------------------------------------------------
 
-void Shingler::TokenizeAscii(std::string_view text) {
+bool Shingler::TokenizeAscii(std::string_view text) {
   const size_t n = text.size();
-  // Pass 1: text -> mapped_ (after a leading ' ' sentinel for pass 2).
+  // Pass 1: text -> mapped_ (after a leading ' ' sentinel for pass 2); the
+  // OR of all bytes tells whether the text is ASCII.
   if (mapped_.size() < n + 72) mapped_.resize(n + 72);
   char* const m0 = mapped_.data();
   m0[0] = ' ';
   char* out = m0 + 1;
   const char* in = text.data();
+  __m256i any = _mm256_setzero_si256();
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
-    out = MapBlock(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)), 0xFFFFFFFFu, out);
+    const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
+    any = _mm256_or_si256(any, c);
+    out = MapBlock(c, 0xFFFFFFFFu, out);
   }
   if (i < n) {
     alignas(32) char tail[32] = {};
     std::memcpy(tail, in + i, n - i);
-    out =
-        MapBlock(_mm256_load_si256(reinterpret_cast<const __m256i*>(tail)), ValidMask(n - i), out);
+    const __m256i c = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
+    any = _mm256_or_si256(any, c);
+    out = MapBlock(c, ValidMask(n - i), out);
   }
+  if (_mm256_movemask_epi8(any) != 0) return false;  // a byte >= 0x80
   const size_t mlen = static_cast<size_t>(out - (m0 + 1));
 
   // Pass 2: drop a ' ' after ' ' (and after the sentinel: leading spaces) and
@@ -217,6 +223,7 @@ void Shingler::TokenizeAscii(std::string_view text) {
   starts.resize(words);  // shrinking keeps the capacity
   tlen_ = tlen;
   if (contraction) SplitContractions();
+  return true;
 }
 
 void Shingler::SplitContractions() {
@@ -249,13 +256,12 @@ void Shingler::SplitContractions() {
 
 void Shingler::Shingles(std::string_view text, int n, bool whole_if_short,
                         std::vector<uint64_t>* out) {
-  last_reference_ = !IsAscii(text);
+  last_reference_ = !TokenizeAscii(text);
   if (last_reference_) {
     reference_.Tokenize(text, &tokens_);
     ShingleHashes(tokens_, n, whole_if_short, out);
     return;
   }
-  TokenizeAscii(text);
   tokens_.text.resize(tlen_);  // shrinking keeps the capacity
   out->clear();
   const size_t count = tokens_.size();

@@ -63,9 +63,10 @@ class Shingler {
   }
 
  private:
-  // Words of an ASCII document without NLTK's contraction splits; leaves
-  // tokens_.text padded (its first tlen_ bytes are the words).
-  void TokenizeAscii(std::string_view text);
+  // Words of an ASCII document (NLTK's contraction splits included); leaves
+  // tokens_.text padded (its first tlen_ bytes are the words). Returns false,
+  // with tokens_ unspecified, when the text has a byte >= 0x80.
+  bool TokenizeAscii(std::string_view text);
   // Splits "cannot" etc. in tokens_ (keeps the padding).
   void SplitContractions();
 
