@@ -47,7 +47,8 @@ constexpr std::string_view kSpacyCurrency =
 // spaCy Sentencizer.default_punct_chars (BMP part; the rest is listed below).
 constexpr std::string_view kSentencizerPunct =
     "!.?"
-    "։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒"
+    "։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫"
+    "﹒"
     "﹖"
     "﹗"
     "！"
@@ -429,9 +430,19 @@ const SpecialTable* g_specials = nullptr;
 }();
 
 const Special* FindSpecial(std::string_view s) {
+  const SpecialTable& t = *g_specials;
+  if (s.size() - 1 < 15) {
+    // No exception has this length with this first and last byte: no hash needed.
+    auto last = static_cast<unsigned char>(s.back());
+    auto head = static_cast<unsigned char>(s.front());
+    if (!((t.filter[s.size()][last >> 6] >> (last & 63)) & 1) ||
+        !((t.first[s.size()][head >> 6] >> (head & 63)) & 1)) {
+      return nullptr;
+    }
+  }
   uint64_t h = HashToken(s.data(), s.size());
   if (!((g_special_filter[(h >> 6) & 1023] >> (h & 63)) & 1)) return nullptr;
-  return Specials().Find(s, h);
+  return t.Find(s, h);
 }
 
 // Units after a number that spaCy splits off ("5km" -> "5" "km").
