@@ -266,7 +266,7 @@ Result<std::unordered_map<RowId, ClusterInfo, RowIdHash>> LshIndex::Cluster(
   using Item = std::pair<BandEntry, size_t>;
   auto cmp = [](const Item& a, const Item& b) { return EntryLess(b.first, a.first); };
   std::priority_queue<Item, std::vector<Item>, decltype(cmp)> heap(cmp);
-  for (size_t i = 0; i < readers.size(); ++i) {
+  for (size_t i = 0; i < readers.size() && !runs_.empty(); ++i) {
     BandEntry e;
     if (readers[i]->Next(&e)) heap.push({e, i});
   }
@@ -320,22 +320,39 @@ Result<std::unordered_map<RowId, ClusterInfo, RowIdHash>> LshIndex::Cluster(
 
   bool have = false;
   uint64_t cur = 0;
-  while (!heap.empty()) {
-    auto [e, src] = heap.top();
-    heap.pop();
-    BandEntry next;
-    if (readers[src]->Next(&next)) heap.push({next, src});
-    WINNOW_RETURN_IF_ERROR(readers[src]->status());
+  Status stop;
+  // Takes the next entry in key order; false (with `stop` set) to stop.
+  auto take = [&](const BandEntry& e) {
     if (!have || e.key != cur) {
-      WINNOW_RETURN_IF_ERROR(flush_group());
+      if (group.size() >= 2) {
+        stop = flush_group();
+        if (!stop.ok()) return false;
+      }
       group.clear();
       cur = e.key;
       have = true;
       if ((++groups_seen & 0xFFFFF) == 0 && cancelled && cancelled()) {
-        return Status::Cancelled("minhash_dedup clustering was cancelled");
+        stop = Status::Cancelled("minhash_dedup clustering was cancelled");
+        return false;
       }
     }
     group.push_back(e.doc);
+    return true;
+  };
+  if (runs_.empty()) {
+    // Nothing spilled: the sorted entries in memory, without the merge heap.
+    for (const BandEntry& e : entries_) {
+      if (!take(e)) return stop;
+    }
+  } else {
+    while (!heap.empty()) {
+      auto [e, src] = heap.top();
+      heap.pop();
+      BandEntry next;
+      if (readers[src]->Next(&next)) heap.push({next, src});
+      WINNOW_RETURN_IF_ERROR(readers[src]->status());
+      if (!take(e)) return stop;
+    }
   }
   WINNOW_RETURN_IF_ERROR(flush_group());
 
