@@ -23,8 +23,12 @@
 //      cleaner/language -> cleaner/quality -> exporter/jsonl; wall docs/s and
 //      docs per CPU-second of the child process.
 //
+//   3b. with --interleaved, CLD2 alone, the language kernel and the presets
+//      (this engine and the previous one) on every document in a random
+//      order, each timed separately: ratios that hold on a busy machine.
+//
 // Usage: quality_bench [--docs N] [--doc-bytes N] [--harness] [--only LABEL]
-//                      [--winnow build-X/bin/winnow]
+//                      [--interleaved] [--keep] [--winnow build-X/bin/winnow]
 #include <simdjson.h>
 
 #include <sys/resource.h>
@@ -165,10 +169,11 @@ TEST_CASE("harness chain") {
 int main(int argc, char** argv) {
   size_t n_docs = 20000;
   bool harness = false;
-  std::string only;         // --only LABEL: run one kernel line (for profiling)
-  size_t doc_bytes = 2000;  // --doc-bytes N: about N bytes of text per document
-  std::string winnow_bin;   // --winnow PATH: also run the pipelines end to end
-  bool keep_files = false;  // --keep: leave the corpus and the pipelines' outputs (profiling)
+  std::string only;          // --only LABEL: run one kernel line (for profiling)
+  size_t doc_bytes = 2000;   // --doc-bytes N: about N bytes of text per document
+  std::string winnow_bin;    // --winnow PATH: also run the pipelines end to end
+  bool keep_files = false;   // --keep: leave the corpus and the pipelines' outputs (profiling)
+  bool interleaved = false;  // --interleaved: per-document A/B of the kernels (see below)
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--docs") && i + 1 < argc) n_docs = std::stoul(argv[++i]);
     if (!std::strcmp(argv[i], "--harness")) harness = true;
@@ -176,6 +181,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--doc-bytes") && i + 1 < argc) doc_bytes = std::stoul(argv[++i]);
     if (!std::strcmp(argv[i], "--winnow") && i + 1 < argc) winnow_bin = argv[++i];
     if (!std::strcmp(argv[i], "--keep")) keep_files = true;
+    if (!std::strcmp(argv[i], "--interleaved")) interleaved = true;
   }
   std::vector<std::string> answers = Answers();
   if (answers.empty()) {
@@ -409,6 +415,77 @@ int main(int argc, char** argv) {
 #endif
     }
   }
+
+#ifdef WINNOW_QUALITY_BENCH_CLD2
+  // 3b. Interleaved: for every document the kernels run one after the other in
+  // a random order, each timed on the thread's CPU clock. On a shared machine
+  // the kernels then see the same disturbances, so their ratios are stable
+  // even when the absolute figures are not.
+  if (interleaved) {
+    auto det = winnow::langid::Detector::Create(winnow::langid::DetectorOptions{});
+    if (!det.ok()) return 1;
+    RuleSet rs;
+    rs.presets = all;
+    Engine engine(rs);
+    winnow::quality_ref::RefEngine ref(rs);
+    auto scratch = Engine::NewScratch();
+    Evaluation ev;
+    constexpr int kKernels = 5;
+    const char* names[kKernels] = {"CLD2 alone (the baseline)", "language kernel (Detect)",
+                                   "quality, 4 presets (drop)", "quality, previous engine (drop)",
+                                   "timer + copy of the text (floor)"};
+    double cpu[kKernels] = {};
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+    std::string sink;
+    for (const auto& t : texts) {
+      int order[kKernels] = {0, 1, 2, 3, 4};
+      for (int k = kKernels - 1; k > 0; --k) {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        std::swap(order[k], order[rng % static_cast<uint64_t>(k + 1)]);
+      }
+      for (int which : order) {
+        double c0 = ThreadCpuNow();
+        switch (which) {
+          case 0: {
+            CLD2::Language lang3[3];
+            int percent3[3], text_bytes = 0, valid_prefix = 0;
+            double score3[3];
+            bool reliable = false;
+            CLD2::ExtDetectLanguageSummaryCheckUTF8(
+                t.data(), static_cast<int>(std::min<size_t>(t.size(), INT32_MAX)), true, nullptr, 0,
+                lang3, percent3, score3, nullptr, &text_bytes, &reliable, &valid_prefix);
+            break;
+          }
+          case 1:
+            (*det)->Detect(t);
+            break;
+          case 2:
+            engine.Evaluate(t, true, false, *scratch, &ev);
+            break;
+          case 3:
+            ref.Evaluate(t, true, false, &ev);
+            break;
+          default:
+            sink.assign(t);
+            break;
+        }
+        cpu[which] += ThreadCpuNow() - c0;
+      }
+    }
+    const double n = static_cast<double>(texts.size());
+    std::printf("interleaved, one thread, docs per CPU-second (cost relative to CLD2 alone):\n");
+    for (int k = 0; k < kKernels; ++k) {
+      std::printf("  %-40s %10.0f docs/s  %7.1f us/doc  %6.3f\n", names[k], n / cpu[k],
+                  cpu[k] / n * 1e6, cpu[k] / cpu[0]);
+    }
+    std::printf("  %-40s %10.0f docs/s  %7.1f us/doc  %6.3f\n", "language kernel + quality (chain)",
+                n / (cpu[1] + cpu[2]), (cpu[1] + cpu[2]) / n * 1e6, (cpu[1] + cpu[2]) / cpu[0]);
+  }
+#else
+  if (interleaved) std::printf("built without CLD2: --interleaved ignored\n");
+#endif
 
 #ifdef WINNOW_QUALITY_BENCH_HARNESS
   if (harness) {
