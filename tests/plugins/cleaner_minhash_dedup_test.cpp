@@ -341,8 +341,8 @@ TEST_CASE("band entries sort like std::sort", "[minhash]") {
   auto less = [](const BandEntry& a, const BandEntry& b) {
     return a.key != b.key ? a.key < b.key : a.doc < b.doc;
   };
-  for (size_t n : {size_t{0}, size_t{1}, size_t{100}, size_t{8191}, size_t{8192}, size_t{50000},
-                   size_t{300001}}) {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{32}, size_t{33}, size_t{100}, size_t{8192},
+                   size_t{50000}, size_t{300001}}) {
     std::vector<BandEntry> v(n);
     for (size_t i = 0; i < n; ++i) {
       // Repeated keys (near duplicates share band keys), keys crowded in one

@@ -99,52 +99,52 @@ constexpr size_t kMaxRepresentatives = 8;
 
 }  // namespace
 
-// Sorts band entries by (key, doc), the order of std::sort with kEntryLess:
-// an in-place MSD radix pass on the top bits of the key (keys are hashes, so
-// buckets hold ~32 entries), then each bucket sorted by comparison (insertion
-// sort when small). ~2x std::sort on 420,000 entries.
-void SortBandEntries(std::vector<BandEntry>& v) {
-  const size_t n = v.size();
-  if (n < 8192) {
-    std::sort(v.begin(), v.end(), kEntryLess);
+namespace {
+
+// American flag sort: in-place MSD radix on the key, 8 bits per level (the
+// 256 write positions of a level stay in cache), insertion sort below 33
+// entries, std::sort for large runs of one key (exact duplicates).
+void FlagSort(BandEntry* v, size_t n, int shift) {
+  if (n <= 32) {
+    for (BandEntry* i = v + 1; i < v + n; ++i) {
+      const BandEntry e = *i;
+      BandEntry* j = i;
+      for (; j > v && EntryLess(e, j[-1]); --j) *j = j[-1];
+      *j = e;
+    }
     return;
   }
-  int bits = 8;
-  while (bits < 18 && (size_t{1} << (bits + 5)) < n) ++bits;
-  const int shift = 64 - bits;
-  const size_t buckets = size_t{1} << bits;
-  std::vector<size_t> head(buckets + 1, 0);
-  for (const BandEntry& e : v) ++head[(e.key >> shift) + 1];
-  for (size_t b = 0; b < buckets; ++b) head[b + 1] += head[b];
+  if (shift < 0) {
+    std::sort(v, v + n, kEntryLess);
+    return;
+  }
+  size_t head[257] = {};
+  for (size_t i = 0; i < n; ++i) ++head[((v[i].key >> shift) & 255) + 1];
+  for (size_t b = 0; b < 256; ++b) head[b + 1] += head[b];
   // Cycle-leader permutation: next[b] is the first slot of bucket b not yet
   // holding one of its own entries.
-  std::vector<size_t> next(head.begin(), head.end() - 1);
-  for (size_t b = 0; b < buckets; ++b) {
+  size_t next[256];
+  for (size_t b = 0; b < 256; ++b) next[b] = head[b];
+  for (size_t b = 0; b < 256; ++b) {
     const size_t end = head[b + 1];
     while (next[b] < end) {
       BandEntry e = v[next[b]];
-      size_t d = e.key >> shift;
+      size_t d = (e.key >> shift) & 255;
       while (d != b) {
         std::swap(e, v[next[d]++]);
-        d = e.key >> shift;
+        d = (e.key >> shift) & 255;
       }
       v[next[b]++] = e;
     }
   }
-  for (size_t b = 0; b < buckets; ++b) {
-    BandEntry* const lo = v.data() + head[b];
-    BandEntry* const hi = v.data() + head[b + 1];
-    if (hi - lo > 24) {
-      std::sort(lo, hi, kEntryLess);
-      continue;
-    }
-    for (BandEntry* i = lo + 1; i < hi; ++i) {
-      const BandEntry e = *i;
-      BandEntry* j = i;
-      for (; j > lo && EntryLess(e, j[-1]); --j) *j = j[-1];
-      *j = e;
-    }
-  }
+  for (size_t b = 0; b < 256; ++b) FlagSort(v + head[b], head[b + 1] - head[b], shift - 8);
+}
+
+}  // namespace
+
+// ~3x std::sort on 420,000 entries (keys are hashes).
+void SortBandEntries(std::vector<BandEntry>& v) {
+  FlagSort(v.data(), v.size(), 56);
 }
 
 LshIndex::LshIndex(int bands, uint64_t budget_bytes, std::filesystem::path temp_dir,

@@ -29,8 +29,8 @@ struct BandEntry {
 #pragma pack(pop)
 static_assert(sizeof(BandEntry) == 12);
 
-// Sorts by (key, doc) ascending (radix partition on the key's top bits, then
-// comparison sorts; the same order as std::sort).
+// Sorts by (key, doc) ascending, the order of std::sort (in-place MSD radix
+// on the key, then insertion sorts).
 void SortBandEntries(std::vector<BandEntry>& v);
 
 // Which rank owns a band key in a distributed run (issue 7): key % world.
