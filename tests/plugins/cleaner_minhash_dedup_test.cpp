@@ -205,6 +205,8 @@ TEST_CASE("fast shingling equals the reference tokenizer + ShingleHashes", "[min
     REQUIRE(check(s));
   }
   for (uint64_t seed = 1; seed <= 50; ++seed) REQUIRE(check(Para(seed, 400)));
+  // More n-grams than one hashing chunk (65,536): chunk edges.
+  REQUIRE(check(Para(9, 140000)));
   // A non-ASCII character anywhere (first byte, block edges, tail) sends the
   // document to the reference tokenizer.
   for (size_t at :

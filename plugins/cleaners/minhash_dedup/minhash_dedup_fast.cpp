@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <utility>
@@ -14,6 +15,8 @@
 namespace winnow::cleaners {
 
 namespace {
+
+constexpr size_t kHashChunk = size_t{1} << 16;
 
 // ---- byte compaction ----------------------------------------------------------
 
@@ -272,10 +275,20 @@ void Shingler::Shingles(std::string_view text, int n, bool whole_if_short,
     }
     return;
   }
-  out->resize(count - ng + 1);
-  if (hash_scratch_.size() < 2 * out->size()) hash_scratch_.resize(2 * out->size());
-  HashNgrams(tokens_.text.data(), tokens_.starts.data(), count, ng, tokens_.text.size(),
-             out->data(), hash_scratch_.data());
+  const size_t total = count - ng + 1;
+  out->resize(total);
+  // In chunks of kHashChunk n-grams, so that the sort's scratch stays small
+  // for huge documents.
+  const size_t chunk = std::min(total, kHashChunk);
+  if (hash_scratch_.size() < 2 * chunk) hash_scratch_.resize(2 * chunk);
+  const uint32_t* st = tokens_.starts.data();
+  for (size_t i0 = 0; i0 < total; i0 += kHashChunk) {
+    const size_t i1 = std::min(total, i0 + kHashChunk);
+    // The chunk's last n-gram ends before the word after it, or at the end.
+    const size_t end = i1 < total ? st[i1 - 1 + ng] - 1 : tokens_.text.size();
+    HashNgrams(tokens_.text.data(), st + i0, i1 - i0 + ng - 1, ng, end, out->data() + i0,
+               hash_scratch_.data());
+  }
 }
 
 // ---- Signer -------------------------------------------------------------------
