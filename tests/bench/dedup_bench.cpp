@@ -4,7 +4,7 @@
 // minhash_dedup on a generated corpus with known near-duplicate clusters.
 //
 //   build-X/bin/dedup_bench [--docs N] [--quality-originals N] [--reps N]
-//                        [--only minhash]
+//                        [--only minhash | --only kernels]
 //
 // Single-threaded unless stated. Throughput is JSONL bytes per second; each
 // minhash figure is the best of --reps runs (default 3).
@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -206,6 +207,81 @@ MinhashTimes MinhashRun(const Corpus& c, int threads, bool fast) {
   return t;
 }
 
+// Per-document cost of each minhash step (thread CPU time, best of `reps`),
+// the fast path next to the shared reference code, on 64 documents cycled
+// so that their text is in cache as it is right after the JSON read.
+double ThreadCpu() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+void Kernels(const Corpus& c, int reps) {
+  const size_t calls = 20000, hot = 64;
+  std::vector<std::string> texts;
+  std::string scratch;
+  for (size_t i = 0; i < hot && i < c.lines.size(); ++i) {
+    Record rec(RowId{0, i}, c.arena, c.lines[i]);
+    texts.emplace_back(rec.GetText("text", scratch).text);
+  }
+  MinHasher hasher(112, 1);
+  Signer signer(hasher);
+  Shingler shingler;
+  Tokenizer tok;
+  Tokens tokens;
+  std::vector<std::vector<uint64_t>> sh(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) shingler.Shingles(texts[i], 5, false, &sh[i]);
+  std::vector<uint64_t> out, sig(112), keys(14);
+  uint64_t sink = 0;
+  std::vector<std::pair<std::string, std::function<void(size_t)>>> steps;
+  steps.emplace_back("JSON field read (Record::GetText)", [&](size_t i) {
+    Record rec(RowId{0, i}, c.arena, c.lines[i]);
+    sink += rec.GetText("text", scratch).text.size();
+  });
+  steps.emplace_back("reference: Tokenizer + ShingleHashes (XXH64)", [&](size_t i) {
+    tok.Tokenize(texts[i], &tokens);
+    ShingleHashes(tokens, 5, false, &out);
+    sink += out[0];
+  });
+  steps.emplace_back("fast: Shingler::Shingles (tokenise + XXH64 by length)", [&](size_t i) {
+    shingler.Shingles(texts[i], 5, false, &out);
+    sink += out[0];
+  });
+  steps.emplace_back("reference: MinHasher::Sign (112 permutations)", [&](size_t i) {
+    hasher.Sign(sh[i].data(), sh[i].size(), sig.data());
+    sink += sig[0];
+  });
+  steps.emplace_back(std::string("fast: Signer::Sign, ") + signer.kernel_name(), [&](size_t i) {
+    signer.Sign(sh[i].data(), sh[i].size(), sig.data());
+    sink += sig[0];
+  });
+  steps.emplace_back("BandKeys (14 x 8)", [&](size_t i) {
+    BandKeys(sh[i].data(), 14, 8, keys.data());
+    sink += keys[0];
+  });
+  // Repetitions interleaved across the steps, so that a busy moment on the
+  // shared machine does not favour one step.
+  std::vector<double> best(steps.size(), 1e9);
+  for (int r = 0; r < reps; ++r) {
+    for (size_t s = 0; s < steps.size(); ++s) {
+      const double t0 = ThreadCpu();
+      for (size_t k = 0; k < calls; ++k) steps[s].second(k % texts.size());
+      best[s] = std::min(best[s], ThreadCpu() - t0);
+    }
+  }
+  std::printf(
+      "\nPer-document steps (%zu calls over %zu cached ~2 KB documents, %.0f shingles each,"
+      " thread CPU time, best of %d):\n",
+      calls, texts.size(), static_cast<double>(sh[0].size()), reps);
+  for (size_t s = 0; s < steps.size(); ++s) {
+    std::printf("  %-60s %6.2f us/doc\n", steps[s].first.c_str(),
+                best[s] / static_cast<double>(calls) * 1e6);
+  }
+  std::printf("  fast/reference: shingles %.2fx, signing %.2fx\n", best[2] / best[1],
+              best[4] / best[3]);
+  if (sink == 42) std::printf("(sink)\n");
+}
+
 void Quality(size_t originals) {
   bench::NearDupOptions opt;
   opt.originals = originals;
@@ -290,17 +366,23 @@ void Quality(size_t originals) {
 int main(int argc, char** argv) {
   size_t docs = 50000, originals = 1000;
   int reps = 3;
-  bool minhash_only = false;
+  bool minhash_only = false, kernels_only = false;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--docs") == 0) docs = std::stoul(argv[i + 1]);
     if (std::strcmp(argv[i], "--reps") == 0) reps = std::stoi(argv[i + 1]);
-    if (std::strcmp(argv[i], "--only") == 0)
+    if (std::strcmp(argv[i], "--only") == 0) {
       minhash_only = std::strcmp(argv[i + 1], "minhash") == 0;
+      kernels_only = std::strcmp(argv[i + 1], "kernels") == 0;
+    }
     if (std::strcmp(argv[i], "--quality-originals") == 0) originals = std::stoul(argv[i + 1]);
   }
   Corpus c = MakeCorpus(docs);
   std::printf("dedup_bench: %zu documents, %.1f MB of JSONL (avg %.0f bytes/doc)\n", docs,
               static_cast<double>(c.bytes) / 1e6, static_cast<double>(c.bytes) / docs);
+  if (kernels_only) {
+    Kernels(c, reps);
+    return 0;
+  }
   double cpu0 = CpuNow();
   double base = Baseline(c, 3);
   std::printf("baseline CPU time per pass %.3f s (wall %.3f s best of 3)\n", (CpuNow() - cpu0) / 3,
@@ -374,6 +456,7 @@ int main(int argc, char** argv) {
       }
     }
   }
+  Kernels(c, reps);
   if (originals > 0) Quality(originals);
   return 0;
 }
