@@ -7,15 +7,15 @@
 //  * Shingler: pure-ASCII documents (the common case) are tokenised with AVX2
 //    in three branch-light passes over 32-byte blocks: (1) classify, lower-case,
 //    map white space to ' ' and digits to '0', and compact away datatrove's
-//    punctuation and control characters with 8-byte shuffle tables; (2) drop
-//    repeated spaces and repeated '0's (digit runs); (3) word starts from the
-//    space bitmask. NLTK's contraction splits ("cannot" -> "can not") are
-//    found through their doubled n/m/t (AVX2 compare of the text with itself
-//    shifted by one byte, exact check of the few candidates) and applied by
-//    rebuilding the words (rare). Each n-gram is then hashed with XXH64 like
-//    ShingleHashes. Documents with any byte >= 0x80 take the
-//    reference Tokenizer (ICU) unchanged.
-//    The n-grams are hashed grouped by byte length with XXH64 routines
+//    punctuation and control characters with 8-byte shuffle tables, OR-ing
+//    all bytes to detect non-ASCII text; (2) drop repeated spaces and repeated
+//    '0's (digit runs), counting the spaces kept; (3) word starts from the
+//    space bitmask and, in the same pass, NLTK's contraction candidates
+//    ("cannot" -> "can not"): their doubled n/m/t (AVX2 compare of the text
+//    with itself shifted by one byte, exact check of the few candidates),
+//    applied by rebuilding the words (rare). Documents with any byte >= 0x80
+//    take the reference Tokenizer (ICU) unchanged. The n-grams are hashed
+//    like ShingleHashes (XXH64), grouped by byte length, with routines
 //    specialised per length (minhash_dedup_xxh64.h).
 //  * Signer: on CPUs without AVX-512, a kernel that keeps the datatrove
 //    permutation ((x*a+b) mod 2^64 mod 2^61-1) but (1) builds the 64-bit

@@ -7,8 +7,10 @@
 // for the previous one. Here the strings are first bucketed by length
 // (counting sort of their indices) and every length class up to
 // kMaxFixedLength is hashed by a routine specialised for that length, whose
-// body has no data-dependent branch, so that consecutive strings overlap in
-// the out-of-order window. Longer strings take the library's XXH64.
+// body has no data-dependent branch: classes of 4-31 bytes 8 strings at a
+// time in the lanes of AVX2 registers (64-bit multiplies from vpmuludq +
+// 2 vpmulld), the other lengths up to 63 bytes 4 strings at a time
+// interleaved on the scalar units. Longer strings take the library's XXH64.
 #pragma once
 
 #include <cstddef>
