@@ -181,15 +181,6 @@ inline bool IsSpaceless(UChar32 c) {
          (c >= 0x20000 && c <= 0x3FFFF);  // CJK supplementary planes
 }
 
-// NLTK's English tokenizer splits these after three letters.
-inline bool IsNltkContraction(const char* w, size_t n) {
-  if (n == 6) return std::memcmp(w, "cannot", 6) == 0;
-  if (n != 5) return false;
-  return std::memcmp(w, "gimme", 5) == 0 || std::memcmp(w, "gonna", 5) == 0 ||
-         std::memcmp(w, "gotta", 5) == 0 || std::memcmp(w, "lemme", 5) == 0 ||
-         std::memcmp(w, "wanna", 5) == 0;
-}
-
 const icu::Normalizer2* Nfd() {
   UErrorCode ec = U_ZERO_ERROR;
   return icu::Normalizer2::getNFDInstance(ec);

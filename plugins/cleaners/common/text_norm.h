@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,16 @@ std::vector<std::string> NormStepNames();
 
 // True when every byte is below 0x80 (vectorised; ~20 GB/s).
 bool IsAscii(std::string_view s);
+
+// "cannot", "gimme", "gonna", "gotta", "lemme", "wanna": the words NLTK's
+// English tokenizer splits after three letters.
+inline bool IsNltkContraction(const char* w, size_t n) {
+  if (n == 6) return std::memcmp(w, "cannot", 6) == 0;
+  if (n != 5) return false;
+  return std::memcmp(w, "gimme", 5) == 0 || std::memcmp(w, "gonna", 5) == 0 ||
+         std::memcmp(w, "gotta", 5) == 0 || std::memcmp(w, "lemme", 5) == 0 ||
+         std::memcmp(w, "wanna", 5) == 0;
+}
 
 // Words produced by Tokenizer: `text` holds them separated by single spaces,
 // starts[i] is the byte offset of word i. An n-gram of consecutive words is

@@ -10,6 +10,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "ascii_kernels.h"
 #include "minhash_dedup_xxh64.h"
 
 namespace winnow::cleaners {
@@ -18,100 +19,8 @@ namespace {
 
 constexpr size_t kHashChunk = size_t{1} << 16;
 
-// ---- byte compaction ----------------------------------------------------------
-
-// kCompress[m]: pshufb indices that gather the bytes whose bit is set in m
-// to the front of an 8-byte group.
-struct CompressTable {
-  uint64_t shuf[256];
-  constexpr CompressTable() : shuf() {
-    for (int m = 0; m < 256; ++m) {
-      uint64_t v = 0;
-      int k = 0;
-      for (int bit = 0; bit < 8; ++bit) {
-        if ((m >> bit) & 1) v |= static_cast<uint64_t>(bit) << (8 * k++);
-      }
-      shuf[m] = v;
-    }
-  }
-};
-constexpr CompressTable kCompress;
-
-struct CompressTableHi {
-  uint64_t shuf[256];
-  constexpr CompressTableHi() : shuf() {
-    for (int m = 0; m < 256; ++m) shuf[m] = kCompress.shuf[m] + 0x0808080808080808ULL;
-  }
-};
-constexpr CompressTableHi kCompressHi;  // the same for the high 8 bytes of 16
-
-// Writes the bytes of `v` whose bit is set in `keep` to `out` (it may write up
-// to 32 bytes beyond the kept ones); returns the new end. kFullFast: a
-// branch for blocks that keep every byte (worth it only where that is the
-// predictable common case).
-template <bool kFullFast>
-inline char* Compact(__m256i v, uint32_t keep, char* out) {
-  if constexpr (kFullFast) {
-    if (keep == 0xFFFFFFFFu) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), v);
-      return out + 32;
-    }
-  }
-  const __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
-  const uint32_t k0 = keep & 0xFFu, k1 = (keep >> 8) & 0xFFu, k2 = (keep >> 16) & 0xFFu,
-                 k3 = keep >> 24;
-  auto put = [](char* at, __m128i src, uint64_t idx) {
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(at),
-                     _mm_shuffle_epi8(src, _mm_cvtsi64_si128(static_cast<int64_t>(idx))));
-  };
-  char* const o1 = out + __builtin_popcount(k0);
-  char* const o2 = o1 + __builtin_popcount(k1);
-  char* const o3 = o2 + __builtin_popcount(k2);
-  put(out, lo, kCompress.shuf[k0]);
-  put(o1, lo, kCompressHi.shuf[k1]);
-  put(o2, hi, kCompress.shuf[k2]);
-  put(o3, hi, kCompressHi.shuf[k3]);
-  return o3 + __builtin_popcount(k3);
-}
-
-inline __m256i InRange(__m256i c, char lo, char hi) {  // bytes are ASCII: signed compares
-  return _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8(static_cast<char>(lo - 1))),
-                          _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), c));
-}
-
-inline uint32_t ValidMask(size_t remaining) {
-  return remaining >= 32 ? 0xFFFFFFFFu : ((1u << remaining) - 1u);
-}
-
-// Pass 1 compacts without the keep-everything branch: whether a 32-byte
-// block of prose has punctuation is not predictable (measured: the branch
-// costs ~15% of the tokeniser).
-constexpr bool kMapFullFast = false;
-
-// Pass 1 on one block: datatrove's simplify_text on ASCII minus the
-// collapsing. Letters lower-cased, white space (Python's \s: 9-13, 28-32) to
-// ' ', digits to '0', everything else (punctuation, controls) deleted.
-inline char* MapBlock(__m256i c, uint32_t valid, char* out) {
-  const __m256i folded = _mm256_or_si256(c, _mm256_set1_epi8(0x20));
-  const __m256i letter = InRange(folded, 'a', 'z');
-  const __m256i digit = InRange(c, '0', '9');
-  const __m256i space = _mm256_or_si256(InRange(c, 9, 13), InRange(c, 28, 32));
-  __m256i mapped = _mm256_blendv_epi8(c, folded, letter);
-  mapped = _mm256_blendv_epi8(mapped, _mm256_set1_epi8(' '), space);
-  mapped = _mm256_blendv_epi8(mapped, _mm256_set1_epi8('0'), digit);
-  const __m256i keep = _mm256_or_si256(_mm256_or_si256(letter, digit), space);
-  return Compact<kMapFullFast>(mapped, static_cast<uint32_t>(_mm256_movemask_epi8(keep)) & valid,
-                               out);
-}
-
-// NLTK's English tokenizer splits these after three letters.
-inline bool IsContraction(const char* w, size_t n) {
-  if (n == 6) return std::memcmp(w, "cannot", 6) == 0;
-  if (n != 5) return false;
-  return std::memcmp(w, "gimme", 5) == 0 || std::memcmp(w, "gonna", 5) == 0 ||
-         std::memcmp(w, "gotta", 5) == 0 || std::memcmp(w, "lemme", 5) == 0 ||
-         std::memcmp(w, "wanna", 5) == 0;
-}
+using ascii::CompactBlock;
+using ascii::ValidMask;
 
 }  // namespace
 
@@ -131,14 +40,14 @@ bool Shingler::TokenizeAscii(std::string_view text) {
   for (; i + 32 <= n; i += 32) {
     const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
     any = _mm256_or_si256(any, c);
-    out = MapBlock(c, 0xFFFFFFFFu, out);
+    out = ascii::SimplifyMapBlock(c, 0xFFFFFFFFu, out);
   }
   if (i < n) {
     alignas(32) char tail[32] = {};
     std::memcpy(tail, in + i, n - i);
     const __m256i c = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
     any = _mm256_or_si256(any, c);
-    out = MapBlock(c, ValidMask(n - i), out);
+    out = ascii::SimplifyMapBlock(c, ValidMask(n - i), out);
   }
   if (_mm256_movemask_epi8(any) != 0) return false;  // a byte >= 0x80
   const size_t mlen = static_cast<size_t>(out - (m0 + 1));
@@ -163,7 +72,7 @@ bool Shingler::TokenizeAscii(std::string_view text) {
     const uint32_t keep = ~static_cast<uint32_t>(_mm256_movemask_epi8(drop)) & ValidMask(mlen - j);
     spaces += static_cast<size_t>(
         __builtin_popcount(static_cast<uint32_t>(_mm256_movemask_epi8(is_space)) & keep));
-    o = Compact<true>(cur, keep, o);
+    o = CompactBlock<true>(cur, keep, o);
   }
   size_t tlen = static_cast<size_t>(o - t0);
   if (tlen > 0 && t0[tlen - 1] == ' ') --tlen;  // trailing space
@@ -217,7 +126,7 @@ bool Shingler::TokenizeAscii(std::string_view text) {
       size_t len = 5;
       if (start + 5 < tlen && t0[start + 5] != ' ') len = 6;
       if (start + len < tlen && t0[start + len] != ' ') continue;
-      if (start + len <= tlen && IsContraction(t0 + start, len)) {
+      if (start + len <= tlen && IsNltkContraction(t0 + start, len)) {
         contraction = true;
         break;
       }
@@ -242,7 +151,7 @@ void Shingler::SplitContractions() {
     const std::string_view word = tokens_.Word(w);
     if (!rebuilt.empty()) rebuilt.push_back(' ');
     rstarts.push_back(static_cast<uint32_t>(rebuilt.size()));
-    if (IsContraction(word.data(), word.size())) {
+    if (IsNltkContraction(word.data(), word.size())) {
       rebuilt.append(word.substr(0, 3));
       rebuilt.push_back(' ');
       rstarts.push_back(static_cast<uint32_t>(rebuilt.size()));
