@@ -297,3 +297,31 @@ TEST_CASE("exact_dedup ASCII normalisation kernels equal the byte loops", "[exac
         "hello world 0 and 0 0");
   CHECK(std::string(collapse.Normalize("\t a \n\n b \r")) == "a b");
 }
+
+TEST_CASE("exact_dedup simplify folds curly quotes, dashes and no-break spaces like the tokenizer",
+          "[exact_dedup]") {
+  using winnow::cleaners::NormStep;
+  winnow::cleaners::TokenizerOptions opts;
+  opts.segment_spaceless = false;
+  opts.nltk_contractions = false;
+  winnow::cleaners::Tokenizer tokenizer(opts);
+  winnow::cleaners::Tokens tokens;
+  winnow::cleaners::TextNormalizer simplify({NormStep::kSimplify});
+  for (const std::string s : {"It\xE2\x80\x99s \xE2\x80\x9C"
+                              "fine\xE2\x80\x9D\xC2\xA0\xE2\x80\x94 12\xE2\x80\x93"
+                              "34\xE2\x80\xA6",
+                              "\xC2\xA0\xC2\xA0lead\xE3\x80\x80trail\xC2\x85",
+                              "caf\xC3\xA9 \xE2\x80\x99", "\xE2\x80\x98q"}) {
+    tokenizer.Tokenize(s, &tokens);
+    CHECK(std::string(simplify.Normalize(s)) == tokens.text);
+  }
+  std::string folded;
+  CHECK(
+      winnow::cleaners::FoldSimpleUnicode("a\xE2\x80\x99"
+                                          "b\xC2\xA0"
+                                          "c",
+                                          &folded));
+  CHECK(folded == std::string("a\x01\x01\x01") + "b \x01" + "c");
+  CHECK_FALSE(winnow::cleaners::FoldSimpleUnicode("caf\xC3\xA9", &folded));
+  CHECK_FALSE(winnow::cleaners::FoldSimpleUnicode("bad\xE2\x80", &folded));
+}

@@ -502,3 +502,66 @@ TEST_CASE("minhash_dedup config validation", "[minhash_dedup]") {
   CHECK(PluginHarness::Create("cleaner/minhash_dedup", R"({"bands": 20, "rows": 5, "ngram": 3})")
             .ok());
 }
+
+TEST_CASE("text that is ASCII apart from white space and punctuation takes the fast shingler",
+          "[minhash][fast]") {
+  Tokenizer tok;
+  Tokens t;
+  Shingler fast;
+  std::vector<uint64_t> want, got;
+  // Pieces: ASCII classes, code points FoldSimpleUnicode folds (white space:
+  // NEL, NBSP, thin space, ideographic space; datatrove punctuation: curly
+  // quotes, dashes, ellipsis, guillemets, acute accent, C1 control), and ones
+  // it must refuse (left single quote is not in PUNCTUATION, letters, invalid
+  // UTF-8).
+  const std::vector<std::string> folded = {
+      "\xC2\x85",     "\xC2\xA0",     "\xE2\x80\x89", "\xE3\x80\x80", "\xE2\x80\x99",
+      "\xE2\x80\x9C", "\xE2\x80\x9D", "\xE2\x80\x94", "\xE2\x80\x93", "\xE2\x80\xA6",
+      "\xC2\xAB",     "\xC2\xBB",     "\xC2\xB4",     "\xC2\x81"};
+  const std::vector<std::string> refused = {"\xE2\x80\x98", "\xC3\xA9", "\xD0\xB4", "\xFF",
+                                            "\xE4\xB8\xAD"};
+  const std::vector<std::string> ascii = {"a", "Word", " ",      "  ",    "\n", "0", "12",
+                                          ",", "'",    "cannot", "gonna", "x",  "-", "."};
+  uint64_t state = 99;
+  auto next = [&]() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>(state >> 33);
+  };
+  size_t fast_docs = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::string text;
+    const size_t pieces = next() % 120;
+    const bool refuse = next() % 4 == 0;
+    for (size_t p = 0; p < pieces; ++p) {
+      const size_t r = next() % 10;
+      if (r < 7) {
+        text += ascii[next() % ascii.size()];
+      } else {
+        text += folded[next() % folded.size()];
+      }
+    }
+    if (refuse) text.insert(next() % (text.size() + 1), refused[next() % refused.size()]);
+    tok.Tokenize(text, &t);
+    for (int n : {1, 5}) {
+      winnow::cleaners::ShingleHashes(t, n, true, &want);
+      fast.Shingles(text, n, true, &got);
+      INFO("text: " << text << " n=" << n);
+      REQUIRE(got == want);
+    }
+    if (!fast.last_was_reference()) {
+      ++fast_docs;
+      REQUIRE(fast.last_tokens().text == t.text);
+      REQUIRE(fast.last_tokens().starts == t.starts);
+    }
+  }
+  CHECK(fast_docs > 2000);  // the folded documents took the fast path
+  // A refused character sends the document to the reference tokenizer.
+  fast.Shingles("it\xE2\x80\x98s caf\xC3\xA9", 1, true, &got);
+  CHECK(fast.last_was_reference());
+  fast.Shingles(
+      "it\xE2\x80\x99s \xE2\x80\x9C"
+      "fine\xE2\x80\x9D\xC2\xA0now",
+      1, true, &got);
+  CHECK_FALSE(fast.last_was_reference());
+  CHECK(fast.last_tokens().text == "its fine now");
+}

@@ -188,6 +188,35 @@ const icu::Normalizer2* Nfd() {
 
 }  // namespace
 
+bool FoldSimpleUnicode(std::string_view text, std::string* out) {
+  out->assign(text);
+  char* o = out->data();
+  const char* s = text.data();
+  const int32_t n = static_cast<int32_t>(std::min<size_t>(text.size(), INT32_MAX));
+  if (static_cast<size_t>(n) != text.size()) return false;
+  for (int32_t i = 0; i < n;) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, n, c);
+    if (c < 0) return false;
+    char first;
+    if (IsPyWhitespace(c)) {
+      first = ' ';
+    } else if (IsDatatrovePunct(c)) {
+      first = '\x01';
+    } else {
+      return false;
+    }
+    o[start] = first;
+    std::memset(o + start + 1, 0x01, static_cast<size_t>(i - start - 1));
+  }
+  return true;
+}
+
 // ---- Tokenizer ----------------------------------------------------------------
 
 struct Tokenizer::Icu {
@@ -533,6 +562,8 @@ std::string_view TextNormalizer::Normalize(std::string_view in) {
       case NormStep::kSimplify:
         if (ascii) {
           result_len = SimplifyAscii(cur.data(), cur.size(), Scratch(dst, cur.size()));
+        } else if (FoldSimpleUnicode(cur, &folded_)) {
+          result_len = SimplifyAscii(folded_.data(), folded_.size(), Scratch(dst, folded_.size()));
         } else {
           tokenizer_->Tokenize(cur, &tokens_);
           dst.assign(tokens_.text);

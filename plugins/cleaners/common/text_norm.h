@@ -53,6 +53,17 @@ inline bool IsNltkContraction(const char* w, size_t n) {
          std::memcmp(w, "wanna", 5) == 0;
 }
 
+// The ASCII fast paths' way into text that is ASCII apart from white space
+// and punctuation (curly quotes, dashes, no-break spaces: common in English
+// web text). When every code point >= 0x80 in `text` is Python white space or
+// in datatrove's PUNCTUATION (which simplify_text deletes), writes to `out`
+// the same text with each such code point's bytes replaced by one ' ' (white
+// space) or by 0x01 (punctuation: a control the ASCII paths delete too),
+// followed by 0x01 for its remaining bytes, and returns true: simplify_text
+// and Tokenizer then give the same words for `out` as for `text`. Returns
+// false (out unspecified) for any other code point or invalid UTF-8.
+bool FoldSimpleUnicode(std::string_view text, std::string* out);
+
 // Words produced by Tokenizer: `text` holds them separated by single spaces,
 // starts[i] is the byte offset of word i. An n-gram of consecutive words is
 // therefore one contiguous substring (Ngram()).
@@ -132,6 +143,7 @@ class TextNormalizer {
  private:
   std::vector<NormStep> steps_;
   std::string buf_[2];
+  std::string folded_;  // FoldSimpleUnicode's output
   Tokens tokens_;
   std::unique_ptr<Tokenizer> tokenizer_;
 };

@@ -168,7 +168,10 @@ void Shingler::SplitContractions() {
 
 void Shingler::Shingles(std::string_view text, int n, bool whole_if_short,
                         std::vector<uint64_t>* out) {
-  last_reference_ = !TokenizeAscii(text);
+  // ASCII text, or text that is ASCII apart from white space and deleted
+  // punctuation (curly quotes, dashes), takes the fast tokeniser.
+  last_reference_ =
+      !TokenizeAscii(text) && !(FoldSimpleUnicode(text, &folded_) && TokenizeAscii(folded_));
   if (last_reference_) {
     reference_.Tokenize(text, &tokens_);
     ShingleHashes(tokens_, n, whole_if_short, out);

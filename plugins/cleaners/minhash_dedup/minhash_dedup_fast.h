@@ -13,8 +13,10 @@
 //    space bitmask and, in the same pass, NLTK's contraction candidates
 //    ("cannot" -> "can not"): their doubled n/m/t (AVX2 compare of the text
 //    with itself shifted by one byte, exact check of the few candidates),
-//    applied by rebuilding the words (rare). Documents with any byte >= 0x80
-//    take the reference Tokenizer (ICU) unchanged. The n-grams are hashed
+//    applied by rebuilding the words (rare). Documents whose only non-ASCII
+//    characters are white space or deleted punctuation (curly quotes,
+//    dashes, no-break spaces) are first folded to ASCII (FoldSimpleUnicode);
+//    other documents with a byte >= 0x80 take the reference Tokenizer (ICU). The n-grams are hashed
 //    like ShingleHashes (XXH64), grouped by byte length, with routines
 //    specialised per length (minhash_dedup_xxh64.h).
 //  * Signer: on CPUs without AVX-512, a kernel that keeps the datatrove
@@ -58,7 +60,7 @@ class Shingler {
   bool last_was_reference() const { return last_reference_; }
   // Capacity held by the reusable buffers (callers drop huge ones).
   size_t buffer_bytes() const {
-    return mapped_.capacity() + tokens_.text.capacity() +
+    return mapped_.capacity() + folded_.capacity() + tokens_.text.capacity() +
            (tokens_.starts.capacity() + hash_scratch_.capacity()) * sizeof(uint32_t);
   }
 
@@ -74,6 +76,7 @@ class Shingler {
   Tokens tokens_;
   size_t tlen_ = 0;
   std::string mapped_;
+  std::string folded_;  // FoldSimpleUnicode's output
   std::vector<uint32_t> hash_scratch_;
   bool last_reference_ = false;
 };
