@@ -322,6 +322,11 @@ TEST_CASE("exact_dedup simplify folds curly quotes, dashes and no-break spaces l
                                           "c",
                                           &folded));
   CHECK(folded == std::string("a\x01\x01\x01") + "b \x01" + "c");
-  CHECK_FALSE(winnow::cleaners::FoldSimpleUnicode("caf\xC3\xA9", &folded));
+  CHECK(winnow::cleaners::FoldSimpleUnicode("caf\xC3\xA9", &folded));
+  CHECK(folded == "cafe\x01");
+  CHECK_FALSE(
+      winnow::cleaners::FoldSimpleUnicode("stra\xC3\x9F"
+                                          "e",
+                                          &folded));
   CHECK_FALSE(winnow::cleaners::FoldSimpleUnicode("bad\xE2\x80", &folded));
 }

@@ -6,6 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -212,7 +215,7 @@ TEST_CASE("fast shingling equals the reference tokenizer + ShingleHashes", "[min
   for (size_t at :
        {size_t{0}, size_t{31}, size_t{32}, size_t{63}, size_t{64}, size_t{100}, size_t{300}}) {
     std::string s = Para(7, 60);
-    s.insert(std::min(at, s.size()), "\xC3\xA9");
+    s.insert(std::min(at, s.size()), "\xC3\x9F");  // sharp s: not folded
     REQUIRE(check(s));
     CHECK(fast.last_was_reference());
     s.back() = static_cast<char>(0x80);
@@ -518,10 +521,23 @@ TEST_CASE("text that is ASCII apart from white space and punctuation takes the f
       "\xC2\x85",     "\xC2\xA0",     "\xE2\x80\x89", "\xE3\x80\x80", "\xE2\x80\x99",
       "\xE2\x80\x9C", "\xE2\x80\x9D", "\xE2\x80\x94", "\xE2\x80\x93", "\xE2\x80\xA6",
       "\xC2\xAB",     "\xC2\xBB",     "\xC2\xB4",     "\xC2\x81"};
-  const std::vector<std::string> refused = {"\xE2\x80\x98", "\xC3\xA9", "\xD0\xB4", "\xFF",
-                                            "\xE4\xB8\xAD"};
+  const std::vector<std::string> refused = {"\xE2\x80\x98", "\xC3\x9F", "\xC3\xA6", "\xC2\xA9",
+                                            "\xC3\x97",     "\xD0\xB4", "\xFF",     "\xE4\xB8\xAD"};
   const std::vector<std::string> ascii = {"a", "Word", " ",      "  ",    "\n", "0", "12",
                                           ",", "'",    "cannot", "gonna", "x",  "-", "."};
+  // Latin-1 letters NFD turns into an ASCII letter plus marks, and bare
+  // combining marks (acute, diaeresis).
+  std::vector<std::string> folded_all = folded;
+  for (int c = 0xC0; c <= 0xFF; ++c) {
+    if (c == 0xC6 || c == 0xD0 || c == 0xD7 || c == 0xD8 || c == 0xDE || c == 0xDF || c == 0xE6 ||
+        c == 0xF0 || c == 0xF7 || c == 0xF8 || c == 0xFE) {
+      continue;
+    }
+    folded_all.push_back(
+        std::string{static_cast<char>(0xC0 | (c >> 6)), static_cast<char>(0x80 | (c & 0x3F))});
+  }
+  folded_all.push_back("\xCC\x81");
+  folded_all.push_back("\xCC\x88");
   uint64_t state = 99;
   auto next = [&]() {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -537,7 +553,7 @@ TEST_CASE("text that is ASCII apart from white space and punctuation takes the f
       if (r < 7) {
         text += ascii[next() % ascii.size()];
       } else {
-        text += folded[next() % folded.size()];
+        text += folded_all[next() % folded_all.size()];
       }
     }
     if (refuse) text.insert(next() % (text.size() + 1), refused[next() % refused.size()]);
@@ -564,4 +580,36 @@ TEST_CASE("text that is ASCII apart from white space and punctuation takes the f
       1, true, &got);
   CHECK_FALSE(fast.last_was_reference());
   CHECK(fast.last_tokens().text == "its fine now");
+  fast.Shingles(
+      "\xC3\x89t\xC3\xA9 \xC3\xA0 Z\xC3\xBCrich, Espa\xC3\xB1"
+      "a",
+      1, true, &got);
+  CHECK_FALSE(fast.last_was_reference());
+  CHECK(fast.last_tokens().text == "ete a zurich espana");
+}
+
+TEST_CASE("fast shingler equals the reference on the real dataset cards", "[minhash][fast]") {
+  const std::filesystem::path dir = winnow::testing::SharedDataDir() / "hf-dataset-cards";
+  if (!std::filesystem::is_directory(dir)) {
+    WARN("skipped: " << dir << " is absent");
+    return;
+  }
+  Tokenizer tok;
+  Tokens t;
+  Shingler fast;
+  std::vector<uint64_t> want, got;
+  size_t files = 0, fast_docs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    tok.Tokenize(text, &t);
+    winnow::cleaners::ShingleHashes(t, 5, false, &want);
+    fast.Shingles(text, 5, false, &got);
+    INFO(entry.path());
+    REQUIRE(got == want);
+    ++files;
+    if (!fast.last_was_reference()) ++fast_docs;
+  }
+  CHECK(files > 100);
+  CHECK(fast_docs > files / 2);
 }

@@ -188,6 +188,13 @@ const icu::Normalizer2* Nfd() {
 
 }  // namespace
 
+namespace {
+// U+00C0..U+00FF: the ASCII letter NFD + dropping non-spacing marks leaves
+// (after lower-casing), 0 where none does (Æ Ð × Ø Þ ß æ ð ÷ ø þ).
+constexpr char kLatin1Base[65] =
+    "aaaaaa\0ceeeeiiii\0nooooo\0\0uuuuy\0\0aaaaaa\0ceeeeiiii\0nooooo\0\0uuuuy\0y";
+}  // namespace
+
 bool FoldSimpleUnicode(std::string_view text, std::string* out) {
   out->assign(text);
   char* o = out->data();
@@ -208,6 +215,10 @@ bool FoldSimpleUnicode(std::string_view text, std::string* out) {
       first = ' ';
     } else if (IsDatatrovePunct(c)) {
       first = '\x01';
+    } else if (c >= 0xC0 && c <= 0xFF && kLatin1Base[c - 0xC0] != 0) {
+      first = kLatin1Base[c - 0xC0];
+    } else if (c >= 0x300 && c <= 0x36F) {
+      first = '\x01';  // combining diacritical marks (Mn): dropped after NFD
     } else {
       return false;
     }

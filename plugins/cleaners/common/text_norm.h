@@ -53,15 +53,18 @@ inline bool IsNltkContraction(const char* w, size_t n) {
          std::memcmp(w, "wanna", 5) == 0;
 }
 
-// The ASCII fast paths' way into text that is ASCII apart from white space
-// and punctuation (curly quotes, dashes, no-break spaces: common in English
-// web text). When every code point >= 0x80 in `text` is Python white space or
-// in datatrove's PUNCTUATION (which simplify_text deletes), writes to `out`
-// the same text with each such code point's bytes replaced by one ' ' (white
-// space) or by 0x01 (punctuation: a control the ASCII paths delete too),
-// followed by 0x01 for its remaining bytes, and returns true: simplify_text
-// and Tokenizer then give the same words for `out` as for `text`. Returns
-// false (out unspecified) for any other code point or invalid UTF-8.
+// The ASCII fast paths' way into text that is ASCII apart from white space,
+// punctuation (curly quotes, dashes, no-break spaces: common in English web
+// text) and Latin-1 letters with diacritics (French, German, Spanish...).
+// When every code point >= 0x80 in `text` is Python white space, in
+// datatrove's PUNCTUATION (which simplify_text deletes), a Latin-1 letter
+// that NFD + dropping marks turns into an ASCII letter (é -> e), or a
+// combining diacritical mark (U+0300-U+036F, dropped), writes to `out` the
+// same text with each such code point's first byte replaced by ' ', 0x01 (a
+// control the ASCII paths delete too) or the base letter, and its other bytes
+// by 0x01, and returns true: simplify_text and Tokenizer then give the same
+// words for `out` as for `text`. Returns false (out unspecified) for any
+// other code point (ß, æ, ©, Cyrillic...) or invalid UTF-8.
 bool FoldSimpleUnicode(std::string_view text, std::string* out);
 
 // Words produced by Tokenizer: `text` holds them separated by single spaces,

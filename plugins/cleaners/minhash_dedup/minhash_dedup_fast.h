@@ -14,8 +14,9 @@
 //    ("cannot" -> "can not"): their doubled n/m/t (AVX2 compare of the text
 //    with itself shifted by one byte, exact check of the few candidates),
 //    applied by rebuilding the words (rare). Documents whose only non-ASCII
-//    characters are white space or deleted punctuation (curly quotes,
-//    dashes, no-break spaces) are first folded to ASCII (FoldSimpleUnicode);
+//    characters are white space, deleted punctuation (curly quotes, dashes,
+//    no-break spaces) or Latin-1 letters with diacritics are first folded to
+//    ASCII (FoldSimpleUnicode);
 //    other documents with a byte >= 0x80 take the reference Tokenizer (ICU). The n-grams are hashed
 //    like ShingleHashes (XXH64), grouped by byte length, with routines
 //    specialised per length (minhash_dedup_xxh64.h).
