@@ -7,6 +7,10 @@
 #include <algorithm>
 #include <set>
 
+#include "winnow/comm.h"
+#include "winnow/io.h"
+#include "winnow/value.h"
+
 namespace winnow {
 
 namespace fs = std::filesystem;
@@ -123,12 +127,38 @@ OutputName ExporterOutputName(const fs::path& path, const fs::path& output_dir, 
   OutputName out;
   out.stem = (p.parent_path() / name.substr(0, dot)).string();
   out.ext = dot == std::string::npos ? "" : name.substr(dot);
+  out.manifest = out.stem + ".manifest.json";
   if (world > 1) {
     char suffix[32];
     std::snprintf(suffix, sizeof(suffix), "-rank%05d", rank);
     out.stem += suffix;
   }
   return out;
+}
+
+Status WriteRankManifest(Communicator& comm, int rank, const std::string& manifest_path,
+                         const std::vector<std::string>& files, int64_t rows) {
+  Value mine = Value::MakeObject();
+  Array names;
+  for (const auto& f : files) names.emplace_back(f);
+  mine.set("files", Value(std::move(names)));
+  mine.set("rows", rows);
+  std::vector<std::string> all;
+  WINNOW_RETURN_IF_ERROR(comm.AllGather(mine.ToJson(), &all));
+  if (rank != 0) return Status::Ok();
+  Array every;
+  int64_t total_rows = 0;
+  for (const auto& text : all) {
+    auto v = Value::Parse(text);
+    if (!v.ok()) return v.status();
+    for (const auto& f : v->find("files")->as_array()) every.push_back(f);
+    total_rows += v->find("rows")->as_int();
+  }
+  Value manifest = Value::MakeObject();
+  manifest.set("files", Value(std::move(every)));
+  manifest.set("rows", total_rows);
+  manifest.set("ranks", static_cast<int64_t>(all.size()));
+  return WriteFileAtomic(manifest_path, manifest.ToJson() + "\n");
 }
 
 }  // namespace winnow

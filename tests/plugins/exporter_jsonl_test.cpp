@@ -2,6 +2,7 @@
 
 #include "harness/plugin_harness.h"
 #include "winnow/io.h"
+#include "winnow/value.h"
 
 using winnow::testing::PluginHarness;
 using winnow::testing::ReadText;
@@ -72,4 +73,20 @@ TEST_CASE("exporter/jsonl refuses a zstd level for a gzip file") {
   auto ok = PluginHarness::Create("exporter/jsonl",
                                   R"({"path": "o.jsonl.zst", "compression_level": 15})");
   CHECK(ok.ok());
+}
+
+TEST_CASE("exporter/jsonl under MPI: a file per rank and rank 0's manifest") {
+  auto h = PluginHarness::Create("exporter/jsonl", R"({"path": "d/part.jsonl", "shard_rows": 4})");
+  REQUIRE(h.ok());
+  (*h)->SetRank(0, 2);
+  auto out = (*h)->RunExporter(Rows(10));
+  REQUIRE(out.ok());
+  REQUIRE(out->outputs.size() == 3);
+  auto manifest =
+      winnow::Value::Parse(ReadText((*h)->work_dir() / "out" / "d" / "part.manifest.json"));
+  REQUIRE(manifest.ok());
+  CHECK(manifest->find("rows")->as_int() == 10);
+  const auto& files = manifest->find("files")->as_array();
+  REQUIRE(files.size() == 3);
+  for (size_t i = 0; i < files.size(); ++i) CHECK(files[i].as_string() == out->outputs[i]);
 }

@@ -613,6 +613,8 @@ TEST_CASE("under MPI each rank writes its own file and rank 0 a manifest", "[par
       winnow::testing::ReadText((*h)->work_dir() / "out" / "d" / "part.manifest.json"));
   REQUIRE(manifest.ok());
   CHECK(manifest->find("rows")->as_int() == 5);
+  REQUIRE(manifest->find("files")->as_array().size() == 1);
+  CHECK(manifest->find("files")->as_array()[0].as_string() == out->outputs[0]);
 }
 
 namespace {

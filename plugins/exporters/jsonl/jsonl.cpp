@@ -74,6 +74,7 @@ class JsonlExporter final : public Exporter {
   Status Open(Context& ctx) override {
     OutputName name = ExporterOutputName(config_.path, ctx.output_dir(), ctx.rank(), ctx.world());
     stem_ = name.stem;
+    manifest_ = name.manifest;
     ext_ = name.ext;
     sharded_ = config_.shard_rows > 0 || config_.shard_bytes > 0;
     compressed_ = CompressionFromPath(stem_ + ext_) != Compression::kNone;
@@ -182,34 +183,10 @@ class JsonlExporter final : public Exporter {
     if (file_) WINNOW_RETURN_IF_ERROR(CloseShard());
     if (sharded_) RemoveStaleShards();
     ctx.Count("rows_written", rows_);
-    if (ctx.world() > 1) WINNOW_RETURN_IF_ERROR(WriteManifest(ctx));
-    return Status::Ok();
-  }
-
-  // Rank 0 lists every rank's files: {"files": [...], "rows": N}.
-  Status WriteManifest(Context& ctx) {
-    Value mine = Value::MakeObject();
-    Array files;
-    for (const auto& w : written_) files.emplace_back(w);
-    mine.set("files", Value(std::move(files)));
-    mine.set("rows", rows_);
-    std::vector<std::string> all;
-    WINNOW_RETURN_IF_ERROR(ctx.comm().AllGather(mine.ToJson(), &all));
-    if (ctx.rank() != 0) return Status::Ok();
-    Value manifest = Value::MakeObject();
-    Array every;
-    int64_t rows = 0;
-    for (const auto& text : all) {
-      auto v = Value::Parse(text);
-      if (!v.ok()) return v.status();
-      for (const auto& f : v->find("files")->as_array()) every.push_back(f);
-      rows += v->find("rows")->as_int();
+    if (ctx.world() > 1) {
+      WINNOW_RETURN_IF_ERROR(WriteRankManifest(ctx.comm(), ctx.rank(), manifest_, written_, rows_));
     }
-    manifest.set("files", Value(std::move(every)));
-    manifest.set("rows", rows);
-    manifest.set("ranks", static_cast<int64_t>(all.size()));
-    std::string stem = stem_.substr(0, stem_.rfind("-rank"));
-    return WriteFileAtomic(stem + ".manifest.json", manifest.ToJson() + "\n");
+    return Status::Ok();
   }
 
   void Abort(Context&) override {
@@ -287,7 +264,7 @@ class JsonlExporter final : public Exporter {
   }
 
   JsonlOutConfig config_;
-  std::string stem_, ext_;
+  std::string stem_, ext_, manifest_;
   bool sharded_ = false, compressed_ = false;
   std::unique_ptr<AtomicFile> file_;
   std::vector<std::string_view> pieces_;  // reused by WritePlain

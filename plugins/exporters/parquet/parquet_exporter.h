@@ -185,6 +185,7 @@ class ParquetExporter final : public Exporter {
   Status Open(Context& ctx) override {
     OutputName name = ExporterOutputName(config_.path, ctx.output_dir(), ctx.rank(), ctx.world());
     stem_ = name.stem;
+    manifest_ = name.manifest;
     ext_ = name.ext;
     sharded_ = config_.shard_bytes > 0;
     return Status::Ok();
@@ -235,7 +236,10 @@ class ParquetExporter final : public Exporter {
     ctx.Count("rows_written", static_cast<int64_t>(rows_));
     ctx.Count("parquet.row_groups", row_groups_);
     ctx.Count("parquet.files", shards_);
-    if (ctx.world() > 1) WINNOW_RETURN_IF_ERROR(WriteManifest(ctx));
+    if (ctx.world() > 1) {
+      WINNOW_RETURN_IF_ERROR(WriteRankManifest(ctx.comm(), ctx.rank(), manifest_, written_,
+                                               static_cast<int64_t>(rows_)));
+    }
     return Status::Ok();
   }
 
@@ -344,32 +348,6 @@ class ParquetExporter final : public Exporter {
     }
   }
 
-  // Rank 0 lists every rank's files: {"files": [...], "rows": N, "ranks": R}.
-  Status WriteManifest(Context& ctx) {
-    Value mine = Value::MakeObject();
-    Array files;
-    for (const auto& w : written_) files.emplace_back(w);
-    mine.set("files", Value(std::move(files)));
-    mine.set("rows", static_cast<int64_t>(rows_));
-    std::vector<std::string> all;
-    WINNOW_RETURN_IF_ERROR(ctx.comm().AllGather(mine.ToJson(), &all));
-    if (ctx.rank() != 0) return Status::Ok();
-    Value manifest = Value::MakeObject();
-    Array every;
-    int64_t rows = 0;
-    for (const auto& text : all) {
-      auto v = Value::Parse(text);
-      if (!v.ok()) return v.status();
-      for (const auto& f : v->find("files")->as_array()) every.push_back(f);
-      rows += v->find("rows")->as_int();
-    }
-    manifest.set("files", Value(std::move(every)));
-    manifest.set("rows", rows);
-    manifest.set("ranks", static_cast<int64_t>(all.size()));
-    std::string stem = stem_.substr(0, stem_.rfind("-rank"));
-    return WriteFileAtomic(stem + ".manifest.json", manifest.ToJson() + "\n");
-  }
-
   ParquetOutConfig config_;
   parquet::Codec codec_ = parquet::Codec::kSnappy;
   pqw::EncodeOptions enc_;
@@ -384,7 +362,7 @@ class ParquetExporter final : public Exporter {
 
   // Write side (one thread).
   std::shared_ptr<const pqw::WriterSchema> write_schema_;
-  std::string stem_, ext_;
+  std::string stem_, ext_, manifest_;
   bool sharded_ = false;
   std::unique_ptr<pqw::FileWriter> writer_;
   int shards_ = 0;

@@ -6,6 +6,7 @@
 // sorted and de-duplicated, so row order does not depend on the file system.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -28,11 +29,21 @@ bool GlobMatch(std::string_view pattern, std::string_view path);
 // split at the first dot of its file name ("out/train.jsonl.gz" -> stem
 // "out/train", ext ".jsonl.gz"), with "-rank00001" appended to the stem when
 // world > 1 so that every MPI rank writes files of its own.
+// `manifest` is where rank 0 lists every rank's files under MPI: the stem
+// without the rank suffix plus ".manifest.json".
 struct OutputName {
-  std::string stem, ext;
+  std::string stem, ext, manifest;
   std::string path() const { return stem + ext; }
 };
 OutputName ExporterOutputName(const std::filesystem::path& path,
                               const std::filesystem::path& output_dir, int rank, int world);
+
+class Communicator;
+
+// Collective (every rank calls it): gathers each rank's output `files` and row
+// count; rank 0 writes `manifest_path` atomically as
+// {"files": [...every rank's, in rank order], "rows": N, "ranks": R}.
+Status WriteRankManifest(Communicator& comm, int rank, const std::string& manifest_path,
+                         const std::vector<std::string>& files, int64_t rows);
 
 }  // namespace winnow
