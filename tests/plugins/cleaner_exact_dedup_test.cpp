@@ -244,6 +244,15 @@ bool RefIsSpace(char c) {
   return (c >= 9 && c <= 13) || (c >= 28 && c <= 32);
 }
 
+// simplify's definition: the shared tokenizer without NLTK splits or ICU
+// word breaking, words joined by single spaces (what TextNormalizer uses).
+winnow::cleaners::TokenizerOptions SimplifyTokenizerOptions() {
+  winnow::cleaners::TokenizerOptions opts;
+  opts.segment_spaceless = false;
+  opts.nltk_contractions = false;
+  return opts;
+}
+
 std::string RefCollapse(const std::string& s) {
   std::string o;
   bool pending = false;
@@ -264,11 +273,7 @@ std::string RefCollapse(const std::string& s) {
 TEST_CASE("exact_dedup ASCII normalisation kernels equal the byte loops", "[exact_dedup]") {
   using winnow::cleaners::NormStep;
   using winnow::cleaners::TextNormalizer;
-  // simplify's definition: the shared tokenizer without NLTK splits.
-  winnow::cleaners::TokenizerOptions opts;
-  opts.segment_spaceless = false;
-  opts.nltk_contractions = false;
-  winnow::cleaners::Tokenizer tokenizer(opts);
+  winnow::cleaners::Tokenizer tokenizer(SimplifyTokenizerOptions());
   winnow::cleaners::Tokens tokens;
   TextNormalizer lower({NormStep::kLowercase}), collapse({NormStep::kWhitespace}),
       simplify({NormStep::kSimplify}), both({NormStep::kLowercase, NormStep::kWhitespace});
@@ -301,10 +306,7 @@ TEST_CASE("exact_dedup ASCII normalisation kernels equal the byte loops", "[exac
 TEST_CASE("exact_dedup simplify folds curly quotes, dashes and no-break spaces like the tokenizer",
           "[exact_dedup]") {
   using winnow::cleaners::NormStep;
-  winnow::cleaners::TokenizerOptions opts;
-  opts.segment_spaceless = false;
-  opts.nltk_contractions = false;
-  winnow::cleaners::Tokenizer tokenizer(opts);
+  winnow::cleaners::Tokenizer tokenizer(SimplifyTokenizerOptions());
   winnow::cleaners::Tokens tokens;
   winnow::cleaners::TextNormalizer simplify({NormStep::kSimplify});
   for (const std::string s : {"It\xE2\x80\x99s \xE2\x80\x9C"
