@@ -29,10 +29,10 @@
 // Determinism: each row's result depends only on its text and the config.
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -115,24 +115,17 @@ const winnow::ConfigSchema& LanguageSchema() {
   return schema;
 }
 
-void CountLanguage(std::vector<std::pair<std::string, int64_t>>& counts, const std::string& lang) {
+// Adds one to `key`'s entry of a small per-batch table (few distinct keys:
+// a linear scan beats a tree of strings built per row).
+template <typename Key>
+void CountKey(std::vector<std::pair<Key, int64_t>>& counts, const Key& key) {
   for (auto& [name, n] : counts) {
-    if (name == lang) {
+    if (name == key) {
       ++n;
       return;
     }
   }
-  counts.emplace_back(lang, 1);
-}
-
-void CountMethod(std::vector<std::pair<const char*, int64_t>>& counts, const char* method) {
-  for (auto& [name, n] : counts) {
-    if (name == method || std::strcmp(name, method) == 0) {
-      ++n;
-      return;
-    }
-  }
-  counts.emplace_back(method, 1);
+  counts.emplace_back(key, 1);
 }
 
 std::string FormatScore(double s) {
@@ -209,7 +202,7 @@ class LanguageCleaner final : public winnow::Stage {
     // small flat tables (no per-row string building or tree lookups).
     std::map<std::string, int64_t> counts;
     std::vector<std::pair<std::string, int64_t>> lang_counts;
-    std::vector<std::pair<const char*, int64_t>> method_counts;
+    std::vector<std::pair<std::string_view, int64_t>> method_counts;
     std::string scratch, clean;
     const bool drop_mode = config_.mode == "drop";
     for (size_t i = 0; i < batch.rows.size(); ++i) {
@@ -251,8 +244,8 @@ class LanguageCleaner final : public winnow::Stage {
         ++counts["sampled_long"];
       }
       Detection d = detector_->Detect(text);
-      CountLanguage(lang_counts, d.language);
-      CountMethod(method_counts, d.method);
+      CountKey(lang_counts, d.language);
+      CountKey(method_counts, std::string_view(d.method));
 
       const char* reason = nullptr;
       std::string detail;
@@ -286,7 +279,7 @@ class LanguageCleaner final : public winnow::Stage {
       if (!config_.label_field.empty()) row.Set(config_.label_field, winnow::Value(d.label));
     }
     for (const auto& [lang, n] : lang_counts) counts["lang." + lang] += n;
-    for (const auto& [method, n] : method_counts) counts[std::string("method.") + method] += n;
+    for (const auto& [method, n] : method_counts) counts["method." + std::string(method)] += n;
     for (const auto& [name, n] : counts) ctx.Count(name, n);
     return Status::Ok();
   }
